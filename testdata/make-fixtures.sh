@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Makes the committed test fixtures from synthetic sources with Debian's ffmpeg and x264, and
+# writes the numbers tests compare against (expected.json) from FFmpeg's own decoder, so that
+# tests never need ffmpeg. Run from anywhere: `make fixtures` or testdata/make-fixtures.sh.
+# Everything made here is small (a few MB in all); rerunning remakes it all.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v ffmpeg >/dev/null || { echo "make-fixtures: needs ffmpeg (scripts/install-deps.sh fixtures)" >&2; exit 1; }
+
+ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
+rm -rf media hls broken
+mkdir -p media hls broken
+
+# A source with detail, motion and some grain, like a real cover: testsrc2 over a moving
+# mandelbrot, plus temporal noise.
+src() { # src SIZE RATE SECONDS
+  echo "mandelbrot=size=$1:rate=$2,format=yuv420p[m];testsrc2=size=$1:rate=$2,format=yuv420p[t];[m][t]blend=all_mode=average,noise=alls=6:allf=t,trim=duration=$3"
+}
+x264() { # x264 PROFILE [extra x264 args…]: options as TIDAL/Apple-like encodes (CRF, b-pyramid)
+  local profile=$1; shift
+  echo -c:v libx264 -profile:v "$profile" -pix_fmt yuv420p -preset medium -crf 26 "$@"
+}
+
+# --- progressive MP4 ---------------------------------------------------------------------------
+# High, B-frames with b-pyramid, 3 IDRs, moov at the front (decode while downloading) and at the end.
+ff -f lavfi -i "$(src 320x320 30 3)" $(x264 high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3 -x264-params b-pyramid=normal) -movflags +faststart media/high-bframes-320x320-30fps.mp4
+ff -f lavfi -i "$(src 320x320 30 3)" $(x264 high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3 -x264-params b-pyramid=normal) media/high-bframes-320x320-30fps-moov-end.mp4
+# Small High B-frame stream whose FFmpeg decode is committed (gzipped Y4M) for PSNR tests.
+ff -f lavfi -i "$(src 128x128 30 2)" $(x264 high -g 30 -bf 3 -x264-params b-pyramid=normal) -movflags +faststart media/high-bframes-128x128-30fps.mp4
+# Main, non-square odd size (SPS cropping), 24 fps.
+ff -f lavfi -i "$(src 250x142 24 2)" $(x264 main -g 24 -bf 2) -movflags +faststart media/main-250x142-24fps.mp4
+# Baseline (no B-frames), 60 fps.
+ff -f lavfi -i "$(src 160x160 60 2)" $(x264 baseline -g 60) -movflags +faststart media/baseline-160x160-60fps.mp4
+# Variable frame rate: frame times stretch as the clip goes on.
+ff -f lavfi -i "$(src 160x160 30 2)" -vf "setpts='N/30/TB+N*N/3000/TB'" -fps_mode vfr $(x264 high -bf 0 -g 30) -movflags +faststart media/vfr-160x160.mp4
+# TIDAL-like square High at 1280 would be too large to commit; the bench makes those.
+
+# --- fragmented MP4: one file with sidx, moof/mdat per second, like Apple's single-file layout ---
+ff -f lavfi -i "$(src 320x320 30 3)" $(x264 high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3) \
+  -movflags +frag_keyframe+empty_moov+default_base_moof+global_sidx media/fragmented-320x320-30fps.mp4
+
+# --- HLS: an Apple-like master over byte-range fMP4 media playlists, plus an MPEG-TS variant ----
+hls_fmp4() { # hls_fmp4 NAME SIZE
+  ff -f lavfi -i "$(src "$2" 30 4)" $(x264 high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3) \
+    -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type fmp4 -hls_flags single_file \
+    -hls_segment_filename "hls/$1-.mp4" "hls/$1.m3u8"
+}
+hls_fmp4 video_sdr_160x160 160x160
+hls_fmp4 video_sdr_240x240 240x240
+hls_fmp4 video_sdr_480x480 480x480
+ff -f lavfi -i "$(src 160x160 30 4)" -c:v libx265 -preset fast -x265-params log-level=error -tag:v hvc1 \
+  -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type fmp4 -hls_flags single_file \
+  -hls_segment_filename "hls/video_hevc_160x160-.mp4" hls/video_hevc_160x160.m3u8
+ff -f lavfi -i "$(src 200x200 30 4)" $(x264 main -g 30 -bf 2) \
+  -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type mpegts \
+  -hls_segment_filename "hls/video_ts_200x200_%d.ts" hls/video_ts_200x200.m3u8
+
+cat > hls/master.m3u8 <<'M3U8'
+#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+
+#EXT-X-I-FRAME-STREAM-INF:AVERAGE-BANDWIDTH=90000,_AVG-BANDWIDTH=90000,BANDWIDTH=100000,VIDEO-RANGE=SDR,CODECS="avc1.64000d",RESOLUTION=160x160,URI="video_sdr_160x160.m3u8"
+
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=900000,_AVG-BANDWIDTH=900000,BANDWIDTH=1200000,VIDEO-RANGE=PQ,CLOSED-CAPTIONS=NONE,CODECS="hvc1.2.20000000.L153.B0",FRAME-RATE=30.000,RESOLUTION=480x480,STABLE-VARIANT-ID="a9c1"
+video_hevc_160x160.m3u8
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=800000,_AVG-BANDWIDTH=800000,BANDWIDTH=1000000,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE,CODECS="avc1.640015",FRAME-RATE=30.000,RESOLUTION=480x480,STABLE-VARIANT-ID="5e02"
+video_sdr_480x480.m3u8
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=300000,_AVG-BANDWIDTH=300000,BANDWIDTH=400000,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE,CODECS="hvc1.2.4.L90.B0",FRAME-RATE=30.000,RESOLUTION=160x160,STABLE-VARIANT-ID="e611"
+video_hevc_160x160.m3u8
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=250000,_AVG-BANDWIDTH=250000,BANDWIDTH=330000,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE,CODECS="avc1.64000d",FRAME-RATE=30.000,RESOLUTION=160x160,STABLE-VARIANT-ID="d0f6"
+video_sdr_160x160.m3u8
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=400000,_AVG-BANDWIDTH=400000,BANDWIDTH=520000,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE,CODECS="avc1.640015",FRAME-RATE=30.000,RESOLUTION=240x240,STABLE-VARIANT-ID="b7a0"
+video_sdr_240x240.m3u8
+#EXT-X-STREAM-INF:AVERAGE-BANDWIDTH=380000,_AVG-BANDWIDTH=380000,BANDWIDTH=500000,VIDEO-RANGE=SDR,CLOSED-CAPTIONS=NONE,CODECS="avc1.640015",FRAME-RATE=30.000,RESOLUTION=240x240,STABLE-VARIANT-ID="b7a1"
+video_sdr_240x240.m3u8
+M3U8
+cat > hls/master-ts.m3u8 <<'M3U8'
+#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="avc1.4d400d",RESOLUTION=200x200
+video_ts_200x200.m3u8
+M3U8
+
+# --- broken inputs ---------------------------------------------------------------------------
+printf '<!doctype html><html><head><title>404</title></head><body>Not here</body></html>\n' > broken/not-video.html
+printf '{"error":"not found","status":404}\n' > broken/not-video.json
+: > broken/empty.mp4
+size=$(stat -c %s media/high-bframes-320x320-30fps.mp4)
+head -c $((size / 2)) media/high-bframes-320x320-30fps.mp4 > broken/truncated.mp4
+ff -f lavfi -i "sine=frequency=440:duration=1" -c:a aac -b:a 64k broken/audio-only.mp4
+ff -f lavfi -i "$(src 160x160 30 1)" -c:v libx265 -preset fast -x265-params log-level=error -tag:v hvc1 -movflags +faststart broken/hevc-only.mp4
+ff -f lavfi -i "testsrc2=size=4112x32:rate=30,trim=duration=0.2" $(x264 high) -level 6.2 -movflags +faststart broken/too-wide-4112x32.mp4
+# A corrupt stretch of bytes inside the media data (moov is at the front, so 60% in is mdat).
+cp media/baseline-160x160-60fps.mp4 broken/corrupt-nal.mp4
+size=$(stat -c %s broken/corrupt-nal.mp4)
+head -c 200 /dev/urandom | dd of=broken/corrupt-nal.mp4 bs=1 seek=$((size * 6 / 10)) conv=notrunc status=none
+# A master that points to a master.
+printf '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=300000,CODECS="avc1.64000d",RESOLUTION=160x160\nmaster.m3u8\n' > broken/master-of-master.m3u8
+# A master with only HEVC variants.
+printf '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=300000,CODECS="hvc1.2.4.L90.B0",RESOLUTION=160x160,VIDEO-RANGE=SDR\n../hls/video_hevc_160x160.m3u8\n' > broken/hevc-master.m3u8
+# A segment cut short: the media playlist names byte ranges past the end of a truncated file.
+sed 's/video_sdr_160x160-.mp4/truncated-segment-.mp4/' hls/video_sdr_160x160.m3u8 > broken/truncated-segment.m3u8
+size=$(stat -c %s hls/video_sdr_160x160-.mp4)
+head -c $((size * 2 / 3)) hls/video_sdr_160x160-.mp4 > broken/truncated-segment-.mp4
+
+# --- what FFmpeg's decoder makes of each, for the tests ------------------------------------------
+# expected/NAME.framemd5: FFmpeg's per-frame MD5 of the decoded yuv420p picture (cropped), in
+# presentation order, with its timestamp; expected/NAME.json: width, height, frame count, fps.
+rm -rf expected; mkdir -p expected
+for f in media/*.mp4 hls/video_sdr_160x160.m3u8 hls/video_ts_200x200.m3u8; do
+  name=$(basename "$f"); name=${name%.*}
+  ff -threads 1 -i "$f" -map 0:v:0 -fps_mode passthrough -f framemd5 "expected/$name.framemd5"
+  ffprobe -v error -select_streams v:0 -count_frames \
+    -show_entries stream=codec_name,profile,width,height,r_frame_rate,avg_frame_rate,nb_read_frames,has_b_frames \
+    -of json "$f" > "expected/$name.json"
+done
+# The whole FFmpeg decode of the small B-frame stream, for PSNR against OpenH264.
+ff -threads 1 -i media/high-bframes-128x128-30fps.mp4 -fps_mode passthrough -f yuv4mpegpipe -pix_fmt yuv420p - | gzip -9 > expected/high-bframes-128x128-30fps.y4m.gz
+
+du -sh . | sed 's/^/make-fixtures: /'
