@@ -1,0 +1,24 @@
+package codec
+
+import "errors"
+
+// Error classes. Every error the codec package returns for a bad source wraps exactly one of
+// these, so that callers can answer with errors.Is (the service maps them to 415, 502 and 504)
+// while the message says what failed and with what input.
+var (
+	// ErrUnsupported: the source is not something we can convert: not a video (HTML, JSON,
+	// empty), no H.264 track (audio only, HEVC only), dimensions over the limits, a master that
+	// points to a master.
+	ErrUnsupported = errors.New("unsupported source")
+	// ErrInvalid: the source claims to be a video we support but is broken: truncated, corrupt
+	// boxes, a bitstream the decoder rejects.
+	ErrInvalid = errors.New("invalid source")
+	// ErrOrigin: the origin failed: an HTTP status other than success, a connection reset, a
+	// redirect or playlist entry the host check refused, more bytes than the limit.
+	ErrOrigin = errors.New("origin error")
+	// ErrTimeout: the origin did not answer, or did not send, within the timeout.
+	ErrTimeout = errors.New("origin timeout")
+	// ErrForbidden: the host check refused a URL (first URL, redirect or playlist entry).
+	// It also wraps ErrOrigin.
+	ErrForbidden = errors.New("source not allowed")
+)
