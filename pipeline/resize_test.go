@@ -1,0 +1,110 @@
+package pipeline
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestFitBox(t *testing.T) {
+	tests := []struct{ w, h, box, wantW, wantH int }{
+		{1280, 1280, 80, 80, 80},
+		{250, 142, 80, 80, 45},
+		{142, 250, 80, 45, 80},
+		{360, 360, 80, 80, 80},
+		{64, 48, 80, 64, 48}, // never upscaled
+		{4000, 10, 80, 80, 1},
+	}
+	for _, tt := range tests {
+		w, h := fitBox(tt.w, tt.h, tt.box)
+		if w != tt.wantW || h != tt.wantH {
+			t.Errorf("fitBox(%d, %d, %d) = %dx%d, want %dx%d", tt.w, tt.h, tt.box, w, h, tt.wantW, tt.wantH)
+		}
+	}
+}
+
+func TestAreaTapsWeightsSumToOne(t *testing.T) {
+	for _, c := range [][2]int{{1280, 80}, {360, 80}, {250, 80}, {142, 45}, {71, 23}, {80, 80}, {3, 1}} {
+		taps := newAreaTaps(c[0], c[1])
+		covered := 0
+		for i := range c[1] {
+			var sum int32
+			for k := range taps.count[i] {
+				sum += taps.weight[taps.offset[i]+k]
+			}
+			if sum != 1<<weightBits {
+				t.Errorf("%d->%d: output %d weights sum to %d", c[0], c[1], i, sum)
+			}
+			covered += int(taps.count[i])
+		}
+		if covered < c[0] {
+			t.Errorf("%d->%d: taps cover %d source samples", c[0], c[1], covered)
+		}
+	}
+}
+
+// The area average of an integer-ratio downscale is the plain mean of each block.
+func TestPlaneScalerMatchesBlockMean(t *testing.T) {
+	const srcW, srcH, f = 64, 48, 4
+	src := make([]byte, srcW*srcH)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range src {
+		src[i] = byte(rng.IntN(256))
+	}
+	s, err := newPlaneScaler(srcW, srcH, srcW/f, srcH/f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]byte, (srcW/f)*(srcH/f))
+	s.scale(dst, src, srcW)
+	for oy := range srcH / f {
+		for ox := range srcW / f {
+			sum := 0
+			for y := range f {
+				for x := range f {
+					sum += int(src[(oy*f+y)*srcW+ox*f+x])
+				}
+			}
+			want := (sum + f*f/2) / (f * f)
+			if got := int(dst[oy*(srcW/f)+ox]); got != want && got != want-1 && got != want+1 {
+				t.Fatalf("(%d,%d) = %d, want %d±1", ox, oy, got, want)
+			}
+		}
+	}
+}
+
+// A flat plane stays flat at every ratio, odd ones included: no weight is lost or doubled.
+func TestPlaneScalerKeepsFlatPlanes(t *testing.T) {
+	for _, c := range [][4]int{{250, 142, 80, 45}, {125, 71, 80, 45}, {360, 360, 80, 80}, {7, 5, 3, 2}} {
+		src := make([]byte, c[0]*c[1])
+		for i := range src {
+			src[i] = 201
+		}
+		s, err := newPlaneScaler(c[0], c[1], c[2], c[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]byte, c[2]*c[3])
+		s.scale(dst, src, c[0])
+		for i, v := range dst {
+			if v != 201 {
+				t.Fatalf("%v: sample %d = %d, want 201", c, i, v)
+			}
+		}
+	}
+	if _, err := newPlaneScaler(10, 10, 20, 5); err == nil {
+		t.Error("upscaling accepted")
+	}
+}
+
+func BenchmarkPlaneScaler1280To80(b *testing.B) {
+	src := make([]byte, 1280*1280)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	s, _ := newPlaneScaler(1280, 1280, 80, 80)
+	dst := make([]byte, 80*80)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		s.scale(dst, src, 1280)
+	}
+}
