@@ -1,0 +1,162 @@
+package h264
+
+import (
+	"bufio"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testdata = "../../testdata"
+
+// expectedFrame is one line of an FFmpeg framemd5 file.
+type expectedFrame struct {
+	pts time.Duration
+	md5 string
+}
+
+func readFrameMD5(t testing.TB, name string) []expectedFrame {
+	t.Helper()
+	f, err := os.Open(filepath.Join(testdata, "expected", name+".framemd5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var num, den int64 = 1, 1
+	var frames []expectedFrame
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if tb, ok := strings.CutPrefix(line, "#tb 0: "); ok {
+			n, d, _ := strings.Cut(tb, "/")
+			num, _ = strconv.ParseInt(n, 10, 64)
+			den, _ = strconv.ParseInt(d, 10, 64)
+			continue
+		}
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		fields := strings.Split(line, ",")
+		if len(fields) != 6 {
+			t.Fatalf("%s: bad framemd5 line %q", name, line)
+		}
+		pts, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, expectedFrame{time.Duration(pts * num * int64(time.Second) / den), strings.TrimSpace(fields[5])})
+	}
+	return frames
+}
+
+// hasBFrames reads has_b_frames from ffprobe's JSON for the fixture.
+func hasBFrames(t testing.TB, name string) bool {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testdata, "expected", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probe struct {
+		Streams []struct {
+			HasBFrames int `json:"has_b_frames"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		t.Fatal(err)
+	}
+	return probe.Streams[0].HasBFrames > 0
+}
+
+// pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p: every row of
+// Y, then of U, then of V, width bytes each.
+func pictureMD5(p *Picture) string {
+	h := md5.New()
+	for r := range p.Height {
+		h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
+	}
+	cw, ch := (p.Width+1)/2, (p.Height+1)/2
+	for _, plane := range [][]byte{p.Cb, p.Cr} {
+		for r := range ch {
+			h.Write(plane[r*p.CStride : r*p.CStride+cw])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type decodedFrame struct {
+	pts           time.Duration
+	md5           string
+	width, height int
+	colour        Colour
+}
+
+// decodeAll decodes every access unit with one decoder and flushes it.
+func decodeAll(t testing.TB, aus []testAU) []decodedFrame {
+	t.Helper()
+	d, err := NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var out []decodedFrame
+	emit := func(p *Picture) error {
+		out = append(out, decodedFrame{p.PTS, pictureMD5(p), p.Width, p.Height, p.Colour})
+		return nil
+	}
+	for i, au := range aus {
+		if err := d.Decode(au.annexB, au.pts, emit); err != nil {
+			t.Fatalf("access unit %d (%v): %v", i, au, err)
+		}
+	}
+	if err := d.Flush(emit); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDecodeFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		name, file    string
+		width, height int
+	}{
+		{"baseline-160x160-60fps", "media/baseline-160x160-60fps.mp4", 160, 160},
+		{"vfr-160x160", "media/vfr-160x160.mp4", 160, 160},
+		{"main-250x142-24fps", "media/main-250x142-24fps.mp4", 250, 142},
+		{"high-bframes-128x128-30fps", "media/high-bframes-128x128-30fps.mp4", 128, 128},
+		{"high-bframes-320x320-30fps", "media/high-bframes-320x320-30fps.mp4", 320, 320},
+		{"high-bframes-320x320-30fps-moov-end", "media/high-bframes-320x320-30fps-moov-end.mp4", 320, 320},
+		{"fragmented-320x320-30fps", "media/fragmented-320x320-30fps.mp4", 320, 320},
+		{"video_sdr_160x160", "hls/video_sdr_160x160-.mp4", 160, 160},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := readFrameMD5(t, tc.name)
+			got := decodeAll(t, readMP4(t, filepath.Join(testdata, tc.file)))
+			if len(got) != len(want) {
+				t.Fatalf("decoded %d pictures, FFmpeg %d", len(got), len(want))
+			}
+			exact := !hasBFrames(t, tc.name)
+			mismatches := 0
+			for i := range want {
+				if got[i].pts != want[i].pts {
+					t.Errorf("picture %d: pts %v, FFmpeg %v", i, got[i].pts, want[i].pts)
+				}
+				if got[i].width != tc.width || got[i].height != tc.height {
+					t.Errorf("picture %d: %dx%d, want %dx%d", i, got[i].width, got[i].height, tc.width, tc.height)
+				}
+				if got[i].md5 != want[i].md5 {
+					mismatches++
+				}
+			}
+			if exact && mismatches > 0 {
+				t.Errorf("%d of %d pictures differ from FFmpeg's on a stream without B-frames", mismatches, len(want))
+			}
+			t.Logf("%d pictures, %d differ from FFmpeg (B-frames: %v)", len(want), mismatches, !exact)
+		})
+	}
+}
