@@ -1,0 +1,122 @@
+package gifenc
+
+import "fmt"
+
+// Defaults, chosen by bench/gifcompare (see bench/RESULTS.md, section gifenc).
+const (
+	// DefaultColors is the colour table size when Options.Colors is 0. One entry
+	// is the transparent index, so 32 gives 31 visible colours, as ffmpeg's
+	// palettegen=max_colors=32 (which reserves a transparent entry too) does.
+	DefaultColors = 32
+	// DefaultBayerStrength is the ordered dither's peak-to-peak size, as a
+	// fraction of 64 levels, when Options.BayerStrength is 0. ffmpeg's default
+	// bayer_scale=2 is 0.25.
+	DefaultBayerStrength = 0.25
+	// DefaultTolerance is Options.Tolerance when it is 0: a pixel whose source
+	// colour moved less than this (Euclidean distance in 8-bit RGB) from the
+	// colour it had when last drawn is left as it is.
+	DefaultTolerance = 12
+	// DefaultLocalPaletteThreshold is Options.LocalPaletteThreshold when it is 0.
+	DefaultLocalPaletteThreshold = 2.0
+)
+
+// NoTolerance, as Options.Tolerance, makes frame differencing exact: a pixel is
+// transparent only when its new colour equals the one on screen.
+const NoTolerance = -1
+
+// MaxDimension is the largest width or height a GIF can describe (16 bits).
+const MaxDimension = 65535
+
+// Options configure a Writer. The zero value of every field but Width and
+// Height selects a default.
+type Options struct {
+	// Width and Height of every frame and of the GIF's logical screen.
+	Width, Height int
+	// Colors is the size of each colour table, 2..256, including the one
+	// transparent entry; 0 means DefaultColors. Powers of two waste nothing.
+	Colors int
+	// Dither selects how colours between palette entries are rendered; the zero
+	// value is DitherBayer.
+	Dither Dither
+	// BayerStrength is the ordered dither's peak-to-peak size as a fraction of
+	// 64 levels, in (0, 1]; 0 means DefaultBayerStrength.
+	BayerStrength float64
+	// Tolerance is how far (Euclidean distance in 8-bit RGB) a pixel's source
+	// colour may move before it is redrawn; 0 means DefaultTolerance and
+	// NoTolerance means redraw every pixel whose output colour changes.
+	Tolerance int
+	// LocalPaletteThreshold: a frame whose mean squared colour error with the
+	// current palette exceeds this many times that palette's error on the frame
+	// it was built from (plus a floor) gets its own local colour table. 0 means
+	// DefaultLocalPaletteThreshold; negative disables local colour tables.
+	LocalPaletteThreshold float64
+}
+
+// withDefaults returns o with zero fields set to their defaults, or an error
+// wrapping ErrSize, ErrColors or ErrOption.
+func (o Options) withDefaults() (Options, error) {
+	if o.Width <= 0 || o.Height <= 0 || o.Width > MaxDimension || o.Height > MaxDimension {
+		return o, fmt.Errorf("%w: %dx%d", ErrSize, o.Width, o.Height)
+	}
+	if o.Colors == 0 {
+		o.Colors = DefaultColors
+	}
+	if o.Colors < 2 || o.Colors > 256 {
+		return o, fmt.Errorf("%w: %d, want 2..256", ErrColors, o.Colors)
+	}
+	if o.Dither < DitherBayer || o.Dither > DitherNone {
+		return o, fmt.Errorf("%w: dither %d", ErrOption, int(o.Dither))
+	}
+	if o.BayerStrength == 0 {
+		o.BayerStrength = DefaultBayerStrength
+	}
+	if !(o.BayerStrength > 0 && o.BayerStrength <= 1) {
+		return o, fmt.Errorf("%w: bayer strength %g, want (0, 1]", ErrOption, o.BayerStrength)
+	}
+	switch {
+	case o.Tolerance == 0:
+		o.Tolerance = DefaultTolerance
+	case o.Tolerance == NoTolerance:
+	case o.Tolerance < 0 || o.Tolerance > 442:
+		return o, fmt.Errorf("%w: tolerance %d, want 0..442 or NoTolerance", ErrOption, o.Tolerance)
+	}
+	if o.LocalPaletteThreshold == 0 {
+		o.LocalPaletteThreshold = DefaultLocalPaletteThreshold
+	}
+	return o, nil
+}
+
+// Dither selects how a colour between palette entries is rendered.
+type Dither int
+
+const (
+	// DitherBayer is ordered dithering with an 8x8 Bayer matrix. It depends
+	// only on a pixel's colour and position, so an unchanged area stays
+	// byte-identical from frame to frame and costs nothing after differencing.
+	DitherBayer Dither = iota
+	// DitherFloydSteinberg diffuses each pixel's error to its neighbours: the
+	// best still picture, but noisy over time and so larger.
+	DitherFloydSteinberg
+	// DitherNone maps each pixel to its nearest palette colour.
+	DitherNone
+)
+
+var ditherNames = [...]string{"bayer", "floyd-steinberg", "none"}
+
+// String returns the name ParseDither accepts.
+func (d Dither) String() string {
+	if d < 0 || int(d) >= len(ditherNames) {
+		return fmt.Sprintf("Dither(%d)", int(d))
+	}
+	return ditherNames[d]
+}
+
+// ParseDither parses "bayer", "floyd-steinberg" or "none".
+func ParseDither(s string) (Dither, error) {
+	for i, n := range ditherNames {
+		if s == n {
+			return Dither(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: dither %q, want bayer, floyd-steinberg or none", ErrOption, s)
+}
