@@ -1,0 +1,196 @@
+package codec
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+)
+
+// spsInfo is what a sequence parameter set says about the stream (ISO/IEC 14496-10 7.3.2.1.1).
+type spsInfo struct {
+	codec   string // RFC 6381: avc1.PPCCLL
+	profile string
+	level   string
+	width   int // after frame cropping
+	height  int
+	fps     float64 // from VUI timing; 0 when absent
+}
+
+// parseSPS reads an SPS NAL unit and refuses pictures over MaxWidth x MaxHeight, before any
+// decoder sees the stream.
+func parseSPS(nalu []byte) (spsInfo, error) {
+	var sps h264.SPS
+	if err := sps.Unmarshal(nalu); err != nil {
+		return spsInfo{}, fmt.Errorf("%w: h264: SPS: %v", ErrInvalid, err)
+	}
+	// The width and height in macroblocks bound the cropped size; checking them first keeps
+	// absurd values away from any arithmetic.
+	if sps.PicWidthInMbsMinus1 >= MaxWidth/16+1 || sps.PicHeightInMapUnitsMinus1 >= 2*(MaxHeight/16+1) {
+		return spsInfo{}, fmt.Errorf("%w: h264: picture of %dx%d macroblocks is over the limit of %dx%d pixels",
+			ErrUnsupported, sps.PicWidthInMbsMinus1+1, sps.PicHeightInMapUnitsMinus1+1, MaxWidth, MaxHeight)
+	}
+	in := spsInfo{
+		width:  sps.Width(),
+		height: sps.Height(),
+		fps:    sps.FPS(),
+		level:  fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
+	}
+	if in.width > MaxWidth || in.height > MaxHeight {
+		return spsInfo{}, fmt.Errorf("%w: h264: picture of %dx%d is over the limit of %dx%d",
+			ErrUnsupported, in.width, in.height, MaxWidth, MaxHeight)
+	}
+	if in.width <= 0 || in.height <= 0 {
+		return spsInfo{}, fmt.Errorf("%w: h264: SPS gives a picture of %dx%d", ErrInvalid, in.width, in.height)
+	}
+	if len(nalu) >= 4 {
+		in.codec = fmt.Sprintf("avc1.%02x%02x%02x", nalu[1], nalu[2], nalu[3])
+	}
+	in.profile = profileName(sps)
+	return in, nil
+}
+
+// profileName names profile_idc values (Annex A.2), as ffprobe does.
+func profileName(sps h264.SPS) string {
+	switch sps.ProfileIdc {
+	case 66:
+		if sps.ConstraintSet1Flag {
+			return "Constrained Baseline"
+		}
+		return "Baseline"
+	case 77:
+		return "Main"
+	case 88:
+		return "Extended"
+	case 100:
+		return "High"
+	case 110:
+		return "High 10"
+	case 122:
+		return "High 4:2:2"
+	case 244:
+		return "High 4:4:4 Predictive"
+	case 44:
+		return "CAVLC 4:4:4"
+	}
+	return fmt.Sprintf("profile_idc %d", sps.ProfileIdc)
+}
+
+// avcTrack turns the access units of one H.264 track into Samples: Annex B, parameter sets in
+// front of every IDR picture, and the IDR and NonReference flags read from the NAL headers.
+type avcTrack struct {
+	sps, pps [][]byte // latest parameter sets, from the sample entry or in band
+	info     spsInfo  // from the latest SPS
+	hasInfo  bool
+}
+
+// setParameterSets takes the parameter sets of a sample entry (avcC, ISO/IEC 14496-15 5.3.3).
+func (t *avcTrack) setParameterSets(sps, pps [][]byte) error {
+	if len(sps) == 0 {
+		return nil
+	}
+	in, err := parseSPS(sps[0])
+	if err != nil {
+		return err
+	}
+	t.sps, t.pps, t.info, t.hasInfo = cloneAll(sps), cloneAll(pps), in, true
+	return nil
+}
+
+// NAL unit types (ISO/IEC 14496-10 Table 7-1) the flags depend on.
+const (
+	naluSlice = 1
+	naluIDR   = 5
+	naluSPS   = 7
+	naluPPS   = 8
+	naluAUD   = 9
+)
+
+// sample builds a Sample from the NAL units of one access unit (any container framing removed).
+func (t *avcTrack) sample(nalus [][]byte) (Sample, error) {
+	var s Sample
+	var hasSPS, hasPPS, slices bool
+	nonRef := true
+	size := 0
+	for _, n := range nalus {
+		if len(n) == 0 {
+			return Sample{}, fmt.Errorf("%w: h264: empty NAL unit", ErrInvalid)
+		}
+		size += len(n) + 4
+		switch typ := n[0] & 0x1f; typ {
+		case naluSlice, naluIDR:
+			slices = true
+			if typ == naluIDR {
+				s.IDR = true
+			}
+			// nal_ref_idc (7.4.1): zero in every slice means no picture refers to this one.
+			if n[0]&0x60 != 0 {
+				nonRef = false
+			}
+		case naluSPS:
+			hasSPS = true
+			if len(t.sps) != 1 || !bytes.Equal(t.sps[0], n) {
+				in, err := parseSPS(n)
+				if err != nil {
+					return Sample{}, err
+				}
+				t.sps, t.info, t.hasInfo = [][]byte{bytes.Clone(n)}, in, true
+			}
+		case naluPPS:
+			hasPPS = true
+			if len(t.pps) != 1 || !bytes.Equal(t.pps[0], n) {
+				t.pps = [][]byte{bytes.Clone(n)}
+			}
+		}
+	}
+	if size > MaxSampleSize {
+		return Sample{}, fmt.Errorf("%w: h264: access unit of %d bytes is over the limit of %d", ErrInvalid, size, MaxSampleSize)
+	}
+	s.NonReference = slices && nonRef
+	if s.IDR && (!hasSPS || !hasPPS) {
+		if !t.hasInfo && !hasSPS {
+			return Sample{}, fmt.Errorf("%w: h264: IDR picture without a sequence parameter set", ErrInvalid)
+		}
+		// Parameter sets go after an access unit delimiter and before everything else
+		// (7.4.1.2.3), so that decoding may start at this picture.
+		at := 0
+		if nalus[0][0]&0x1f == naluAUD {
+			at = 1
+		}
+		var ps [][]byte
+		if !hasSPS {
+			ps = append(ps, t.sps...)
+		}
+		if !hasPPS {
+			ps = append(ps, t.pps...)
+		}
+		withPS := make([][]byte, 0, len(nalus)+len(ps))
+		withPS = append(withPS, nalus[:at]...)
+		withPS = append(withPS, ps...)
+		nalus = append(withPS, nalus[at:]...)
+	}
+	b, err := h264.AnnexB(nalus).Marshal()
+	if err != nil {
+		return Sample{}, fmt.Errorf("%w: h264: %v", ErrInvalid, err)
+	}
+	s.AnnexB = b
+	return s, nil
+}
+
+// sampleAVCC builds a Sample from an access unit in MP4 framing: NAL units each preceded by a
+// four-byte length (ISO/IEC 14496-15 5.3.2, lengthSizeMinusOne = 3, what every muxer writes).
+func (t *avcTrack) sampleAVCC(data []byte) (Sample, error) {
+	var au h264.AVCC
+	if err := au.Unmarshal(data); err != nil {
+		return Sample{}, fmt.Errorf("%w: h264: access unit of %d bytes: %v", ErrInvalid, len(data), err)
+	}
+	return t.sample(au)
+}
+
+func cloneAll(in [][]byte) [][]byte {
+	out := make([][]byte, len(in))
+	for i, b := range in {
+		out[i] = bytes.Clone(b)
+	}
+	return out
+}

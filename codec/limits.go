@@ -1,0 +1,55 @@
+package codec
+
+import "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+// Hard limits on what a source may make us hold or do. Each is checked where the data enters
+// (box header, playlist line, SPS), before anything is allocated for it, so that a hostile or
+// broken source fails with a typed error instead of using memory or time.
+const (
+	// MaxWidth and MaxHeight bound the picture size, from the SPS (after cropping). The decoder
+	// and the resizer are sized for covers; 4096 covers every real one.
+	MaxWidth  = 4096
+	MaxHeight = 4096
+
+	// MaxSampleSize is the largest access unit accepted, the same bound mediacommon puts on
+	// H.264 access units (a 50 Mbit/s 2160p60 stream stays below it).
+	MaxSampleSize = h264.MaxAccessUnitSize
+
+	// MaxSamples bounds the sample table of a progressive MP4 (stsz entries) and the samples
+	// of one fragment: one hour at 240 fps.
+	MaxSamples = 1 << 20
+
+	// MaxMoovSize bounds the movie box read into memory (its sample tables grow with length).
+	MaxMoovSize = 32 << 20
+
+	// MaxFragmentSize bounds one moof, or one mdat of a fragment, read into memory.
+	MaxFragmentSize = 32 << 20
+
+	// MaxBoxes bounds the top-level boxes walked in one source (fragments, free boxes, sidx…).
+	MaxBoxes = 100_000
+
+	// MaxTracks bounds the tracks of a movie.
+	MaxTracks = 64
+
+	// MaxPlaylistSize bounds the bytes of one playlist. Apple's masters are a few kB and their
+	// media playlists a few hundred bytes; 1 MiB is twenty thousand segment lines.
+	MaxPlaylistSize = 1 << 20
+
+	// MaxSegments bounds the segments read from one media playlist, whatever their declared
+	// durations (a playlist of zero-length entries must not make us fetch forever).
+	MaxSegments = 2_000
+
+	// MaxVariants bounds the variants of a master playlist considered.
+	MaxVariants = 1_000
+
+	// MaxPlaylistDepth is how many playlists may lead to the media: a master and the media
+	// playlist it names. A master that names a master is refused.
+	MaxPlaylistDepth = 2
+
+	// MaxRedirects bounds the HTTP redirects followed for one request.
+	MaxRedirects = 5
+
+	// maxSkip is how far ahead in a response we read and drop bytes to reach the next wanted
+	// offset (audio interleaved with video, free boxes) before a new range request is cheaper.
+	maxSkip = 1 << 20
+)
