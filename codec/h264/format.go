@@ -71,6 +71,9 @@ func colourOf(vui *mch264.SPS_VUI, height int) Colour {
 			}
 		}
 	}
+	if vui != nil && vui.ChromaLocInfoPresentFlag && vui.ChromaSampleLocTypeTopField <= 5 {
+		c.ChromaLoc = uint8(vui.ChromaSampleLocTypeTopField)
+	}
 	if !c.Specified && height >= 720 {
 		c.Matrix = MatrixBT709
 	}

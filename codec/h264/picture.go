@@ -47,4 +47,8 @@ type Colour struct {
 	// the usual convention of players (FFmpeg's swscale, browsers): BT.601 for pictures below
 	// 720 lines, BT.709 from 720 lines on.
 	Specified bool
+	// ChromaLoc is chroma_sample_loc_type_top_field (E.2.1, Figure E-1): 0 (the default when the
+	// VUI does not say) is chroma sited left, between two luma columns (MPEG-2 style); 1 is
+	// centred (JPEG style); 2 is top-left.
+	ChromaLoc uint8
 }

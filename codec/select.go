@@ -1,0 +1,178 @@
+package codec
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"time"
+)
+
+// FrameSelector decides which pictures a conversion at FrameRate frames per second (0: every
+// picture) and MaxDuration (0: no limit) shows, with the semantics of FFmpeg's fps filter with
+// rounding to nearest: the picture presented at p falls into output slot round(p*F); of the
+// pictures in one slot the last one is shown; a slot without a picture repeats the one before
+// (the GIF shows that frame longer). A picture that falls into no slot of its own (the next one
+// rounds to the same slot) is not shown. Pictures presented at or after MaxDuration are not
+// part of the output.
+type FrameSelector struct {
+	FrameRate   float64
+	MaxDuration time.Duration
+}
+
+// slotTieTolerance absorbs the nanosecond truncation of container times: a picture at 1/48 s is
+// 20833333 ns, which times 24 is just below the tie 0.5 that FFmpeg, working in the stream's
+// exact time base, rounds up (AV_ROUND_NEAR_INF). One microsecond is far below any frame
+// interval and far above the truncation.
+const slotTieTolerance = time.Microsecond
+
+// Slot is the output slot of a picture presented at pts: round(pts*F), halves away from zero.
+func (s FrameSelector) Slot(pts time.Duration) int64 {
+	return int64(math.Floor((pts+slotTieTolerance).Seconds()*s.FrameRate + 0.5))
+}
+
+// SlotTime is the start of output slot k: k/F.
+func (s FrameSelector) SlotTime(k int64) time.Duration {
+	return time.Duration(math.Round(float64(k) * float64(time.Second) / s.FrameRate))
+}
+
+// Within reports whether a picture presented at pts is inside the duration limit.
+func (s FrameSelector) Within(pts time.Duration) bool {
+	return s.MaxDuration <= 0 || pts < s.MaxDuration
+}
+
+// Choose decides for the picture presented at pts, given when the next picture in presentation
+// order is presented (for the last one: its end, pts+Duration). It returns whether the picture is
+// shown and, if so, when (its slot's time, or pts when every picture is kept) and for how long.
+func (s FrameSelector) Choose(pts, next time.Duration) (show bool, at, length time.Duration) {
+	if !s.Within(pts) {
+		return false, 0, 0
+	}
+	if s.MaxDuration > 0 {
+		next = min(next, s.MaxDuration)
+	}
+	if s.FrameRate <= 0 {
+		return true, pts, max(next-pts, 0)
+	}
+	first, end := s.Slot(pts), s.Slot(next)
+	if end <= first {
+		return false, 0, 0
+	}
+	return true, s.SlotTime(first), s.SlotTime(end) - s.SlotTime(first)
+}
+
+// maxReorder is how far, in samples of decoding order, a picture's successor in presentation
+// order may be: the decoded picture buffer holds at most 16 frames (A.3.1, max_dec_frame_buffering),
+// so no picture is output more than 16 pictures after it was decoded.
+const maxReorder = 16
+
+// selectedSample is a sample with the selector's decision, made before it is decoded.
+type selectedSample struct {
+	Sample
+	show   bool
+	at     time.Duration // output time, when shown
+	length time.Duration // how long it is shown
+	decode bool          // false: never decoded (a non-reference picture that is not shown)
+}
+
+// lookahead reads samples from a source in decoding order and decides for each before it is
+// decoded, by looking up to maxReorder samples ahead for the next presentation time. It stops
+// reading once a sample is decoded at or after the duration limit: its picture and every later
+// one are presented after the limit too (presentation never precedes decoding).
+type lookahead struct {
+	src    Source
+	sel    FrameSelector
+	queue  []Sample        // read, not yet decided, decoding order
+	recent []time.Duration // presentation times of the last samples decided (ring)
+	ri     int             // next index of recent to overwrite
+	step   time.Duration   // last interval between presentation times seen, for a last sample without duration
+	done   bool            // the source ended or the limit was reached
+	read   int             // samples read from the source
+}
+
+func newLookahead(src Source, sel FrameSelector) *lookahead {
+	return &lookahead{src: src, sel: sel, recent: make([]time.Duration, 0, 2*maxReorder)}
+}
+
+// next returns the next sample with its decision, or io.EOF.
+func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
+	for !l.done && len(l.queue) <= maxReorder {
+		s, err := l.src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			l.done = true
+			break
+		}
+		if err != nil {
+			return selectedSample{}, err
+		}
+		l.read++
+		if !l.sel.Within(s.DTS) && l.sel.MaxDuration > 0 {
+			l.done = true
+			// Its time still bounds the last picture before the limit.
+			l.remember(s.PTS)
+			break
+		}
+		l.queue = append(l.queue, s)
+	}
+	if len(l.queue) == 0 {
+		return selectedSample{}, io.EOF
+	}
+	s := l.queue[0]
+	l.queue = l.queue[1:]
+	next, found := time.Duration(0), false
+	consider := func(p time.Duration) {
+		if p > s.PTS && (!found || p < next) {
+			next, found = p, true
+		}
+	}
+	for _, q := range l.queue {
+		consider(q.PTS)
+	}
+	for _, p := range l.recent {
+		consider(p)
+	}
+	if !found {
+		switch {
+		case s.Duration > 0:
+			next = s.PTS + s.Duration
+		case l.step > 0:
+			next = s.PTS + l.step
+		default:
+			next = s.PTS + time.Second/30
+		}
+	} else if d := next - s.PTS; d > 0 {
+		l.step = d
+	}
+	l.remember(s.PTS)
+	out := selectedSample{Sample: s}
+	out.show, out.at, out.length = l.sel.Choose(s.PTS, next)
+	out.decode = out.show || (!s.NonReference && l.referencedBefore(s))
+	return out, nil
+}
+
+// referencedBefore reports whether a reference picture that is not shown must still be decoded:
+// always, unless it lies past the duration limit and no picture inside the limit follows it in
+// the lookahead (only such a picture could refer to it).
+func (l *lookahead) referencedBefore(s Sample) bool {
+	if l.sel.Within(s.PTS) {
+		return true
+	}
+	for _, q := range l.queue {
+		if q.IDR {
+			return false
+		}
+		if l.sel.Within(q.PTS) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *lookahead) remember(p time.Duration) {
+	if len(l.recent) < cap(l.recent) {
+		l.recent = append(l.recent, p)
+		return
+	}
+	l.recent[l.ri] = p
+	l.ri = (l.ri + 1) % len(l.recent)
+}
