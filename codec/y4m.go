@@ -1,0 +1,118 @@
+package codec
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/musicpresence/animated-album-covers/codec/h264"
+)
+
+// YUVFrame is a decoded picture copied out of the decoder: 8-bit 4:2:0, the planes packed
+// without padding (Y, then Cb, then Cr, rows of Width and (Width+1)/2 bytes).
+type YUVFrame struct {
+	Width, Height int
+	Colour        h264.Colour
+	Data          []byte
+}
+
+// CopyYUVFrame copies a picture, which is valid only while the decoder's emit runs.
+func CopyYUVFrame(p *h264.Picture) YUVFrame {
+	cw, ch := (p.Width+1)/2, (p.Height+1)/2
+	f := YUVFrame{Width: p.Width, Height: p.Height, Colour: p.Colour, Data: make([]byte, 0, p.Width*p.Height+2*cw*ch)}
+	for r := range p.Height {
+		f.Data = append(f.Data, p.Y[r*p.YStride:r*p.YStride+p.Width]...)
+	}
+	for _, plane := range [][]byte{p.Cb, p.Cr} {
+		for r := range ch {
+			f.Data = append(f.Data, plane[r*p.CStride:r*p.CStride+cw]...)
+		}
+	}
+	return f
+}
+
+// Y4MWriter writes frames as a YUV4MPEG2 stream, with the header FFmpeg writes for
+// `-f yuv4mpegpipe -pix_fmt yuv420p` (libavformat/yuv4mpegenc.c): the chroma siting tag follows
+// the SPS's chroma location, C420mpeg2 for H.264's default (left), C420jpeg for centred. The
+// header is written with the first frame, whose size every later frame must have.
+type Y4MWriter struct {
+	w      *bufio.Writer
+	rate   string // F field, "num:den"
+	width  int    // of the first frame; 0 before it
+	height int
+	frames int
+	err    error // first write error; later writes do nothing
+}
+
+// NewY4MWriter writes to w at frameRate frames per second (0: unknown, written as 25:1, as
+// FFmpeg does for a stream without a rate). Call Flush at the end.
+func NewY4MWriter(w io.Writer, frameRate float64) *Y4MWriter {
+	return &Y4MWriter{w: bufio.NewWriterSize(w, 1<<20), rate: y4mRate(frameRate)}
+}
+
+// WriteFrame writes one frame (the header first, with the first frame).
+func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
+	if y.err != nil {
+		return y.err
+	}
+	if want := f.Width*f.Height + 2*((f.Width+1)/2)*((f.Height+1)/2); len(f.Data) != want || f.Width <= 0 {
+		return fmt.Errorf("y4m: frame %d: %d bytes for %dx%d, want %d", y.frames, len(f.Data), f.Width, f.Height, want)
+	}
+	if y.width == 0 {
+		y.width, y.height = f.Width, f.Height
+		siting := " C420jpeg XYSCSS=420JPEG"
+		switch f.Colour.ChromaLoc {
+		case 0:
+			siting = " C420mpeg2 XYSCSS=420MPEG2"
+		case 2:
+			siting = " C420paldv XYSCSS=420PALDV"
+		}
+		colourRange := ""
+		if f.Colour.FullRange {
+			colourRange = " XCOLORRANGE=FULL"
+		}
+		// A1:1: square pixels; covers are square pictures of square pixels, and the SPS's
+		// sample aspect ratio is not carried here.
+		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A1:1%s%s\n", f.Width, f.Height, y.rate, siting, colourRange)
+	} else if f.Width != y.width || f.Height != y.height {
+		return fmt.Errorf("y4m: frame %d is %dx%d, the stream %dx%d", y.frames, f.Width, f.Height, y.width, y.height)
+	}
+	if y.err == nil {
+		_, y.err = io.WriteString(y.w, "FRAME\n")
+	}
+	if y.err == nil {
+		_, y.err = y.w.Write(f.Data)
+	}
+	y.frames++
+	return y.err
+}
+
+// Flush writes what is buffered.
+func (y *Y4MWriter) Flush() error {
+	if y.err != nil {
+		return y.err
+	}
+	y.err = y.w.Flush()
+	return y.err
+}
+
+// y4mRate writes a frame rate as the ratio YUV4MPEG2 wants: whole rates as N:1, NTSC-style
+// rates (N*1000/1001) as N000:1001, anything else in thousandths, reduced.
+func y4mRate(fps float64) string {
+	if fps <= 0 || math.IsNaN(fps) || math.IsInf(fps, 0) {
+		return "25:1"
+	}
+	if n := math.Round(fps); math.Abs(fps-n) < 1e-6 {
+		return fmt.Sprintf("%d:1", int64(n))
+	}
+	if n := math.Round(fps * 1001 / 1000); math.Abs(fps-n*1000/1001) < 1e-6 {
+		return fmt.Sprintf("%d:1001", int64(n)*1000)
+	}
+	num, den := int64(math.Round(fps*1000)), int64(1000)
+	a, b := num, den
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return fmt.Sprintf("%d:%d", num/a, den/a)
+}
