@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the release binary the container image ships: OpenH264, libstdc++ and libgcc linked in
+# statically, glibc dynamically. The Dockerfile runs this script and deploy/image_test.go runs it
+# too, so the flags that are tested are the flags that are shipped.
+#   scripts/build-static.sh [OUTPUT]     (default bin/server-static; VERSION from the environment)
+#
+# Why this split: the runtime image (gcr.io/distroless/cc-debian12) has glibc but no OpenH264,
+# and glibc is the one library that must stay shared (it is built to be loaded, not copied in;
+# its security fixes then come with the base image). Everything else is folded into the binary,
+# so readelf -d shows only libc.so.6, libm.so.6 and the dynamic loader.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${1:-bin/server-static}
+version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
+
+# codec/h264 asks for OpenH264 with "#cgo pkg-config: openh264" (or -lopenh264), which would pick
+# libopenh264.so. CGO_LDFLAGS come before those flags on the link line, so -Bstatic here makes
+# the linker take libopenh264.a and libstdc++.a first (OpenH264 is C++: operator new, RTTI,
+# exceptions). --as-needed then drops the later -lopenh264 (the .so) from DT_NEEDED, since
+# nothing is left for it to resolve. -lm and -lpthread stay shared: they are part of glibc.
+export CGO_ENABLED=1
+export CGO_LDFLAGS="-Wl,--as-needed -Wl,-Bstatic -lopenh264 -lstdc++ -Wl,-Bdynamic -lm -lpthread"
+
+# -static-libgcc keeps libgcc_s.so out (C++ unwinding then uses the static libgcc_eh); the
+# -static-libstdc++ only matters if a package ever carries C++ sources and Go links with g++.
+# netgo and osusergo: DNS and user lookups in pure Go, so nothing reaches for glibc's NSS
+# modules, which a distroless image does not configure.
+exec go build -trimpath -tags netgo,osusergo \
+  -ldflags "-s -w -X main.version=${version} -linkmode external -extldflags '-static-libstdc++ -static-libgcc'" \
+  -o "$out" ./cmd/server
