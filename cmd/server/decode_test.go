@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const testdata = "../../testdata"
+
+// expectedFrames is nb_read_frames from ffprobe's JSON for a fixture.
+func expectedFrames(t *testing.T, name string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testdata, "expected", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probe struct {
+		Streams []struct {
+			Frames string `json:"nb_read_frames"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(probe.Streams[0].Frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestDecodeCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		input  string
+		flags  []string
+		frames int // -1: FFmpeg's count of the fixture
+		header string
+	}{
+		{"main-250x142-24fps", "media/main-250x142-24fps.mp4", nil, -1, "YUV4MPEG2 W250 H142 F24:1 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2\n"},
+		{"high-bframes-320x320-30fps", "media/high-bframes-320x320-30fps.mp4", []string{"-threads", "2"}, -1, "YUV4MPEG2 W320 H320 F30:1 "},
+		{"at 24 fps", "media/high-bframes-320x320-30fps.mp4", []string{"-fps", "24"}, 72, "YUV4MPEG2 W320 H320 F24:1 "},
+		{"at 24 fps for 1 s", "media/high-bframes-320x320-30fps.mp4", []string{"-fps", "24", "-max-duration", "1s"}, 24, "YUV4MPEG2 W320 H320 F24:1 "},
+		{"fragmented", "media/fragmented-320x320-30fps.mp4", nil, 90, "YUV4MPEG2 W320 H320 F30:1 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".y4m")
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"decode"}, tc.flags...), "-o", out, filepath.Join(testdata, tc.input))
+			if code := run(args, &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(data, []byte(tc.header)) {
+				t.Errorf("header %q, want prefix %q", data[:bytes.IndexByte(data, '\n')+1], tc.header)
+			}
+			want := tc.frames
+			if want < 0 {
+				want = expectedFrames(t, tc.name)
+			}
+			if n := bytes.Count(data, []byte("FRAME\n")); n != want {
+				t.Errorf("%d frames, want %d", n, want)
+			}
+			t.Log(strings.TrimSpace(stderr.String()))
+		})
+	}
+}
+
+func TestDecodeCommandFailures(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no input", []string{"decode", "-o", filepath.Join(dir, "x.y4m")}, exitUsage},
+		{"no output", []string{"decode", filepath.Join(testdata, "media/main-250x142-24fps.mp4")}, exitUsage},
+		{"bad flag", []string{"decode", "-fps", "fast", "-o", filepath.Join(dir, "x.y4m"), "in.mp4"}, exitUsage},
+		{"negative fps", []string{"decode", "-fps", "-1", "-o", filepath.Join(dir, "x.y4m"), "in.mp4"}, exitUsage},
+		{"not a video", []string{"decode", "-o", filepath.Join(dir, "html.y4m"), filepath.Join(testdata, "broken/not-video.html")}, exitError},
+		{"HEVC only", []string{"decode", "-o", filepath.Join(dir, "hevc.y4m"), filepath.Join(testdata, "broken/hevc-only.mp4")}, exitError},
+		{"missing file", []string{"decode", "-o", filepath.Join(dir, "missing.y4m"), filepath.Join(dir, "nothing.mp4")}, exitError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tc.args, &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d: %s", code, tc.code, stderr.String())
+			}
+			if stderr.Len() == 0 {
+				t.Error("nothing on stderr")
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("failed decodes left %d files", len(entries))
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"version"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 || lines[0] != "server "+version || !strings.HasPrefix(lines[1], "OpenH264 2.") {
+		t.Errorf("version printed %q", stdout.String())
+	}
+}
