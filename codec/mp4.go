@@ -228,7 +228,9 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		Level:     d.track.info.level,
 		Width:     d.track.info.width,
 		Height:    d.track.info.height,
-		URL:       displayName(d.in.loc),
+	}
+	if d.in.loc != nil {
+		d.info.URL = displayName(d.in.loc)
 	}
 	if !d.track.hasInfo {
 		d.info.Codec = entry.Type()

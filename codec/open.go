@@ -71,7 +71,7 @@ func (s *source) open(ctx context.Context, loc *url.URL, opts OpenOptions) (Sour
 	case kindTS:
 		src, err = openTS(in, "mpegts")
 	case kindHLS:
-		src, err = openHLS(ctx, s.f, in, opts)
+		src, s.hls, err = openHLS(ctx, s.f, in, opts)
 	}
 	if err != nil {
 		in.Close()
@@ -87,7 +87,8 @@ type source struct {
 	f           *fetcher
 	cancel      context.CancelFunc // ends every request of the source
 	maxDuration time.Duration
-	err         error // after the end or a failure, every Next returns it
+	hls         *hlsChoice // what a master offered, when the input was a playlist
+	err         error      // after the end or a failure, every Next returns it
 }
 
 func (s *source) Info() StreamInfo { return s.demux.Info() }
