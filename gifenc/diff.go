@@ -7,7 +7,6 @@ import "image"
 type screen struct {
 	w, h     int
 	canvas   []uint32 // colour on screen, 0xRRGGBB
-	ref      []uint32 // source colour when the pixel was last drawn
 	idx      []byte   // this frame's output index per pixel, palette.trans where kept
 	tol2     int32    // squared tolerance; -1 for exact differencing
 	havePrev bool     // canvas holds a frame
@@ -18,7 +17,6 @@ func newScreen(w, h, tolerance int) *screen {
 	s := &screen{
 		w: w, h: h,
 		canvas: make([]uint32, w*h),
-		ref:    make([]uint32, w*h),
 		idx:    make([]byte, w*h),
 		tol2:   -1,
 	}
@@ -26,20 +24,6 @@ func newScreen(w, h, tolerance int) *screen {
 		s.tol2 = int32(tolerance * tolerance)
 	}
 	return s
-}
-
-// keep reports whether a pixel whose source colour is c may stay as it is:
-// its colour moved less than the tolerance since it was drawn (PERFORMANCE.md:
-// source noise defeats exact-index differencing).
-func (s *screen) keep(i int, c uint32) bool {
-	if !s.havePrev || s.tol2 < 0 {
-		return false
-	}
-	r := s.ref[i]
-	dr := int32(c>>16) - int32(r>>16)
-	dg := int32(c>>8&0xff) - int32(r>>8&0xff)
-	db := int32(c&0xff) - int32(r&0xff)
-	return dr*dr+dg*dg+db*db <= s.tol2
 }
 
 // changes tracks the rectangle of pixels a frame redraws.
@@ -63,11 +47,10 @@ func (c changes) rect() image.Rectangle {
 	return image.Rect(c.minX, c.minY, c.maxX+1, c.maxY+1)
 }
 
-// draw records that pixel i now shows colour col from palette index k and
-// source colour c; it returns false when the screen already showed col, so
-// the pixel can be transparent (GIF89a section 23, disposal 1 "do not dispose").
-func (s *screen) draw(i int, c, col uint32, k byte) bool {
-	s.ref[i] = c
+// draw records that pixel i now shows colour col from palette index k; it
+// returns false when the screen already showed col, so the pixel can be
+// transparent (GIF89a section 23, disposal 1 "do not dispose").
+func (s *screen) draw(i int, col uint32, k byte) bool {
 	if s.havePrev && s.canvas[i] == col {
 		return false
 	}
@@ -83,4 +66,23 @@ func (s *screen) crop(dst []byte, r image.Rectangle) []byte {
 		dst = append(dst, s.idx[y*s.w+r.Min.X:y*s.w+r.Max.X]...)
 	}
 	return dst
+}
+
+func dist2(a, b uint32) int32 {
+	dr := int32(a>>16) - int32(b>>16)
+	dg := int32(a>>8&0xff) - int32(b>>8&0xff)
+	db := int32(a&0xff) - int32(b&0xff)
+	return dr*dr + dg*dg + db*db
+}
+
+// keep reports whether pixel i may keep the colour on screen rather than
+// change to col, for a pixel whose wanted colour is c: when the colour on
+// screen is at most the tolerance (squared) worse than col. Source noise
+// flips exact indices from frame to frame for no visible gain, and each flip
+// costs bytes (PERFORMANCE.md); this leaves such changes out, and only them.
+func (s *screen) keep(i int, c, col uint32) bool {
+	if !s.havePrev || s.tol2 < 0 {
+		return false
+	}
+	return dist2(c, s.canvas[i]) <= dist2(c, col)+s.tol2
 }

@@ -54,13 +54,13 @@ func (s *screen) mapOrdered(src []byte, p *palette, off *[64]int32) image.Rectan
 			i := base + x
 			r, g, b := row[3*x], row[3*x+1], row[3*x+2]
 			c := pack(r, g, b)
-			if s.keep(i, c) {
+			d := o[x&7] + clampBias
+			k := p.index(clampTab[int32(r)+d], clampTab[int32(g)+d], clampTab[int32(b)+d])
+			if s.keep(i, c, p.rgb[k]) {
 				s.idx[i] = p.trans
 				continue
 			}
-			d := o[x&7] + clampBias
-			k := p.index(clampTab[int32(r)+d], clampTab[int32(g)+d], clampTab[int32(b)+d])
-			if s.draw(i, c, p.rgb[k], k) {
+			if s.draw(i, p.rgb[k], k) {
 				ch.add(x, y)
 			} else {
 				s.idx[i] = p.trans
@@ -88,19 +88,17 @@ func (s *screen) mapFloydSteinberg(src []byte, p *palette) image.Rectangle {
 		for x := 0; x < s.w; x++ {
 			i := base + x
 			r, g, b := row[3*x], row[3*x+1], row[3*x+2]
-			c := pack(r, g, b)
 			e := cur[3*(x+1) : 3*(x+1)+3]
 			vr := clamp8(int32(r) + (e[0]+8)>>4)
 			vg := clamp8(int32(g) + (e[1]+8)>>4)
 			vb := clamp8(int32(b) + (e[2]+8)>>4)
-			var shown uint32
-			if s.keep(i, c) {
+			k := p.index(vr, vg, vb)
+			shown := p.rgb[k]
+			if s.keep(i, pack(vr, vg, vb), shown) {
 				s.idx[i] = p.trans
 				shown = s.canvas[i]
 			} else {
-				k := p.index(vr, vg, vb)
-				shown = p.rgb[k]
-				if s.draw(i, c, shown, k) {
+				if s.draw(i, shown, k) {
 					ch.add(x, y)
 				} else {
 					s.idx[i] = p.trans

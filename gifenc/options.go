@@ -12,9 +12,9 @@ const (
 	// fraction of 64 levels, when Options.BayerStrength is 0. ffmpeg's default
 	// bayer_scale=2 is 0.25.
 	DefaultBayerStrength = 0.25
-	// DefaultTolerance is Options.Tolerance when it is 0: a pixel whose source
-	// colour moved less than this (Euclidean distance in 8-bit RGB) from the
-	// colour it had when last drawn is left as it is.
+	// DefaultTolerance is Options.Tolerance when it is 0: a pixel keeps the
+	// colour on screen when that colour's squared error against the source is
+	// at most this squared (8-bit RGB) more than the new colour's.
 	DefaultTolerance = 12
 	// DefaultLocalPaletteThreshold is Options.LocalPaletteThreshold when it is 0.
 	DefaultLocalPaletteThreshold = 2.0
@@ -41,9 +41,10 @@ type Options struct {
 	// BayerStrength is the ordered dither's peak-to-peak size as a fraction of
 	// 64 levels, in (0, 1]; 0 means DefaultBayerStrength.
 	BayerStrength float64
-	// Tolerance is how far (Euclidean distance in 8-bit RGB) a pixel's source
-	// colour may move before it is redrawn; 0 means DefaultTolerance and
-	// NoTolerance means redraw every pixel whose output colour changes.
+	// Tolerance: a pixel keeps the colour on screen (becomes transparent)
+	// unless its new colour is better by more than Tolerance² in squared
+	// Euclidean distance to the source (8-bit RGB). 0 means DefaultTolerance;
+	// NoTolerance redraws every pixel whose output colour changes.
 	Tolerance int
 	// LocalPaletteThreshold: a frame whose mean squared colour error with the
 	// current palette exceeds this many times that palette's error on the frame

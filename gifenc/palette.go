@@ -10,13 +10,14 @@ import (
 // Colour lookup cache: colours are reduced to cacheBits per channel and the
 // nearest palette entry of each reduced colour is found once, on first use.
 const (
-	cacheBits  = 5
+	cacheBits  = 6
 	cacheShift = 8 - cacheBits
 	cacheSize  = 1 << (3 * cacheBits)
-	// lloydRounds of k-means refine the median cut palette: median cut splits
-	// boxes at the median, which leaves entries away from where the pixels of
-	// a box really are.
-	lloydRounds = 4
+	// lloydRounds of k-means at most refine the median cut palette: median cut
+	// splits boxes at the median, which leaves entries away from where the
+	// pixels of a box are. On bench/gifcompare's clip 4 rounds gave +0.3 dB,
+	// 20 rounds +1.0 dB, 40 no more.
+	lloydRounds = 20
 	// paletteSample bounds the pixels a palette is built from.
 	paletteSample = 1 << 16
 )
@@ -85,11 +86,17 @@ func (p *palette) refine(rgba []uint8) float64 {
 		if round == lloydRounds {
 			break
 		}
+		moved := false
 		for j, s := range sums {
 			if s[3] > 0 {
 				h := s[3] / 2
-				p.rgb[j] = pack(byte((s[0]+h)/s[3]), byte((s[1]+h)/s[3]), byte((s[2]+h)/s[3]))
+				c := pack(byte((s[0]+h)/s[3]), byte((s[1]+h)/s[3]), byte((s[2]+h)/s[3]))
+				moved = moved || c != p.rgb[j]
+				p.rgb[j] = c
 			}
+		}
+		if !moved {
+			break
 		}
 	}
 	return float64(sse) / float64(3*max(1, len(rgba)/4))
