@@ -1,0 +1,86 @@
+package codec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// ProbeResult is what `server probe` prints: the stream that a conversion would read and, for
+// an HLS master, every variant and the one chosen.
+type ProbeResult struct {
+	Container string  `json:"container"`
+	Codec     string  `json:"codec"`
+	Profile   string  `json:"profile"`
+	Level     string  `json:"level"`
+	Width     int     `json:"width"`
+	Height    int     `json:"height"`
+	FrameRate float64 `json:"frameRate,omitempty"`
+	// Duration is in seconds; 0 when the container does not say.
+	Duration float64 `json:"duration,omitempty"`
+	// Frames is the number of samples: from the container, or counted by reading the source
+	// through (demuxing only, within MaxDuration when set).
+	Frames int    `json:"frames,omitempty"`
+	IDR    int    `json:"idrFrames,omitempty"`
+	Bytes  int64  `json:"bytesFetched"`
+	URL    string `json:"url"`
+	Master string `json:"master,omitempty"`
+	Media  string `json:"mediaPlaylist,omitempty"`
+	// Variants of an HLS master, in playlist order; Chosen is the index of the one read.
+	Variants []Variant `json:"variants,omitempty"`
+	Chosen   *int      `json:"chosenVariant,omitempty"`
+}
+
+// Probe opens a source as Open does and reads it through (without decoding) to count its
+// samples.
+func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, error) {
+	src, err := Open(ctx, input, opts)
+	if err != nil {
+		return ProbeResult{}, err
+	}
+	defer src.Close()
+	info := src.Info()
+	r := ProbeResult{
+		Container: info.Container,
+		Codec:     info.Codec,
+		Profile:   info.Profile,
+		Level:     info.Level,
+		Width:     info.Width,
+		Height:    info.Height,
+		FrameRate: info.FrameRate,
+		Duration:  info.Duration.Seconds(),
+		URL:       info.URL,
+	}
+	var last time.Duration
+	count := 0
+	for {
+		s, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return ProbeResult{}, fmt.Errorf("after %d samples: %w", count, err)
+		}
+		count++
+		if s.IDR {
+			r.IDR++
+		}
+		last = max(last, s.PTS+s.Duration)
+	}
+	r.Frames = count
+	if r.Duration == 0 {
+		r.Duration = last.Seconds()
+	}
+	s := src.(*source)
+	r.Bytes = s.BytesFetched()
+	if h := s.hls; h != nil {
+		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
+		if h.chosen >= 0 {
+			chosen := h.chosen
+			r.Chosen = &chosen
+		}
+	}
+	return r, nil
+}
