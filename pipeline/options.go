@@ -3,8 +3,13 @@ package pipeline
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
 // algorithmVersion changes whenever the bytes a conversion makes of the same source and
@@ -20,6 +25,50 @@ type Options struct {
 	Colors      int           // palette size, 2..256 (default: gifenc's)
 	Dither      string        // "bayer", "floyd-steinberg" or "none" (default: gifenc's)
 	Threads     int           // decoders running at once within this conversion (default 1)
+
+	// Source configures fetching: timeouts, byte limit, the host check, the HTTP client.
+	// The output size and duration limit above are passed on to it.
+	Source codec.OpenOptions
+	// Progress, when set, is called with the statistics so far after every GIF frame, on the
+	// encoding goroutine; it must be quick.
+	Progress func(Stats)
+}
+
+// Limits on Options, checked by Validate.
+const (
+	MaxSize        = 1024 // the service makes thumbnails; larger sizes are a mistake or an attack
+	MaxFrameRate   = 50   // browsers show GIF delays below 2/100 s as 1/10 s
+	MaxMaxDuration = 5 * time.Minute
+	MaxThreads     = 64
+)
+
+// ErrOptions is wrapped by every error of Validate.
+var ErrOptions = errors.New("pipeline: bad options")
+
+// Validate checks o (zero fields stand for defaults) and says what is wrong.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Size < 0 || o.Size > MaxSize {
+		errs = append(errs, fmt.Errorf("%w: size %d, want 1..%d", ErrOptions, o.Size, MaxSize))
+	}
+	if o.FrameRate < 0 || o.FrameRate > MaxFrameRate || math.IsNaN(o.FrameRate) {
+		errs = append(errs, fmt.Errorf("%w: frame rate %g, want up to %d", ErrOptions, o.FrameRate, MaxFrameRate))
+	}
+	if o.MaxDuration < 0 || o.MaxDuration > MaxMaxDuration {
+		errs = append(errs, fmt.Errorf("%w: max duration %s, want up to %s", ErrOptions, o.MaxDuration, MaxMaxDuration))
+	}
+	if o.Colors != 0 && (o.Colors < 2 || o.Colors > 256) {
+		errs = append(errs, fmt.Errorf("%w: %d colors, want 2..256", ErrOptions, o.Colors))
+	}
+	if o.Dither != "" {
+		if _, err := gifenc.ParseDither(o.Dither); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrOptions, err))
+		}
+	}
+	if o.Threads < 0 || o.Threads > MaxThreads {
+		errs = append(errs, fmt.Errorf("%w: %d threads, want 1..%d", ErrOptions, o.Threads, MaxThreads))
+	}
+	return errors.Join(errs...)
 }
 
 // Defaults for Options.
@@ -65,6 +114,9 @@ type Stats struct {
 	Dropped     int    // pictures decoded but not shown (frame-rate limit)
 	Encoded     int    // GIF frames written
 	OutputBytes int64  // GIF bytes written
+
+	Duration time.Duration // media time of the GIF so far (its total length at the end)
+	Expected time.Duration // how long the GIF will be, when the source says (else 0)
 
 	FirstFrame time.Duration // from the start to the first GIF frame written
 	Wall       time.Duration // from the start to the end

@@ -1,12 +1,118 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
-// runConvert is being built; see the open issues.
 func runConvert(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "server: not built yet")
-	return exitError
+	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: server convert [flags] INPUT [OUTPUT]")
+		fmt.Fprintln(stderr, "INPUT is a file or an http(s) URL of an MP4 or HLS source; OUTPUT a path, or - (the default) for stdout.")
+		fs.PrintDefaults()
+	}
+	opts := pipeline.Options{}
+	fs.IntVar(&opts.Size, "size", pipeline.DefaultSize, "the GIF fits in a `pixels` x pixels square")
+	fs.Float64Var(&opts.FrameRate, "fps", pipeline.DefaultFrameRate, "frames per second at most")
+	fs.DurationVar(&opts.MaxDuration, "max-duration", pipeline.DefaultMaxDuration, "longest part of the source converted")
+	fs.IntVar(&opts.Colors, "colors", 0, "palette size, 2..256 (0: the encoder's default)")
+	fs.StringVar(&opts.Dither, "dither", "bayer", "bayer, floyd-steinberg or none")
+	fs.IntVar(&opts.Threads, "threads", 1, "decoders running at once")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := opts.Validate(); err != nil {
+		fmt.Fprintf(stderr, "server convert: %v\n", err)
+		return exitUsage
+	}
+	input, output := fs.Arg(0), fs.Arg(1)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var w io.Writer = stdout
+	var file *os.File
+	if output != "" && output != "-" {
+		f, err := os.Create(output)
+		if err != nil {
+			fmt.Fprintf(stderr, "server convert: %v\n", err)
+			return exitError
+		}
+		file, w = f, f
+	}
+	var bar *progressBar
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = &progressBar{w: stderr}
+		opts.Progress = bar.update
+	}
+
+	stats, err := pipeline.Convert(ctx, input, opts, w)
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(output) // a truncated GIF is worse than none
+		}
+	}
+	if bar != nil {
+		bar.clear()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "server convert: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintln(stderr, summary(stats))
+	return exitOK
 }
+
+// summary is the one line `server convert` prints when it is done.
+func summary(s pipeline.Stats) string {
+	fps := 0.0
+	if s.Wall > 0 {
+		fps = float64(s.Decoded) / s.Wall.Seconds()
+	}
+	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s, %.0f frames/s decoded",
+		s.Samples, s.Decoded, s.Skipped, s.Dropped, s.Encoded, s.Duration.Seconds(),
+		s.OutputBytes, s.SourceBytes, s.Wall.Round(time.Millisecond), fps)
+}
+
+// progressBar draws the media time converted so far on a terminal line.
+type progressBar struct {
+	w    io.Writer
+	last time.Time
+}
+
+func (p *progressBar) update(s pipeline.Stats) {
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	const width = 30
+	frac := 0.0
+	if s.Expected > 0 {
+		frac = min(1, s.Duration.Seconds()/s.Expected.Seconds())
+	}
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %5.1fs %4d frames %7d bytes", strings.Repeat("=", n), strings.Repeat(" ", width-n),
+		s.Duration.Seconds(), s.Encoded, s.OutputBytes)
+}
+
+func (p *progressBar) clear() { fmt.Fprint(p.w, "\r\033[K") }

@@ -1,0 +1,56 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/gifenc"
+)
+
+// frameScaler turns decoded pictures of one size into output-sized 4:2:0 frames, straight from
+// the YUV planes: only output pixels are ever converted to RGB (by the encoder). One scaler
+// serves one goroutine; the decode stage may run several.
+type frameScaler struct {
+	srcW, srcH int
+	dstW, dstH int
+	y, c       *planeScaler
+}
+
+func newFrameScaler(srcW, srcH, dstW, dstH int) (*frameScaler, error) {
+	y, err := newPlaneScaler(srcW, srcH, dstW, dstH)
+	if err != nil {
+		return nil, err
+	}
+	// Chroma planes of 4:2:0 pictures are half size, rounded up, on both sides.
+	c, err := newPlaneScaler((srcW+1)/2, (srcH+1)/2, (dstW+1)/2, (dstH+1)/2)
+	if err != nil {
+		return nil, err
+	}
+	return &frameScaler{srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH, y: y, c: c}, nil
+}
+
+// scale returns the picture at the output size, in planes of its own.
+func (s *frameScaler) scale(p *h264.Picture) (*gifenc.YCbCr, error) {
+	if p.Width != s.srcW || p.Height != s.srcH {
+		return nil, fmt.Errorf("pipeline: picture size changed from %dx%d to %dx%d mid-stream",
+			s.srcW, s.srcH, p.Width, p.Height)
+	}
+	cw, ch := s.c.dstW, s.c.dstH
+	buf := make([]byte, s.dstW*s.dstH+2*cw*ch)
+	out := &gifenc.YCbCr{
+		Y:         buf[:s.dstW*s.dstH],
+		Cb:        buf[s.dstW*s.dstH:][:cw*ch],
+		Cr:        buf[s.dstW*s.dstH+cw*ch:],
+		YStride:   s.dstW,
+		CStride:   cw,
+		Matrix:    gifenc.BT601,
+		FullRange: p.Colour.FullRange,
+	}
+	if p.Colour.Matrix == h264.MatrixBT709 {
+		out.Matrix = gifenc.BT709
+	}
+	s.y.scale(out.Y, p.Y, p.YStride)
+	s.c.scale(out.Cb, p.Cb, p.CStride)
+	s.c.scale(out.Cr, p.Cr, p.CStride)
+	return out, nil
+}
