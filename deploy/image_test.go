@@ -1,0 +1,394 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runtimePackages are the Debian packages whose files distroless/cc-debian12 adds to a root
+// file system, besides ca-certificates, tzdata, netbase and base-files (which hold no code).
+// The image is assembled from Debian 12's own .debs, so this host's copies of these packages
+// (Debian 12 too, as the README requires) are the image's libraries.
+var runtimePackages = []string{"libc6", "libgcc-s1", "libgomp1", "libstdc++6"}
+
+// nonroot is distroless's unprivileged user, the one the Dockerfile's USER names.
+const nonroot = 65532
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// serverBinary builds cmd/server once per test run with scripts/build-static.sh: the very
+// script the Dockerfile runs, so these tests see the flags the image ships with.
+func serverBinary(t testing.TB) string {
+	t.Helper()
+	needCommand(t, "pkg-config")
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "deploy-server-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "server")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, repoFile(t, "scripts/build-static.sh"), built.path)
+		cmd.Env = append(os.Environ(), "VERSION=deploy-test")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("scripts/build-static.sh: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
+	os.Exit(code)
+}
+
+// TestDockerfileUsesBuildScript: the binary tested here is the one in the image only if the
+// Dockerfile builds it with the same script, and copies nothing else into the runtime stage.
+func TestDockerfileUsesBuildScript(t *testing.T) {
+	stages := dockerfileStages(t)
+	if len(stages) != 2 {
+		t.Fatalf("Dockerfile has %d stages, want build and runtime", len(stages))
+	}
+	build, run := stages[0], stages[1]
+	if !strings.HasPrefix(build.from, "golang:") || !strings.HasSuffix(build.from, "-bookworm") {
+		t.Errorf("build stage FROM %q, want golang:…-bookworm (Debian 12, like the runtime)", build.from)
+	}
+	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.Contains(s, "libopenh264-dev") }) {
+		t.Errorf("build stage does not install libopenh264-dev")
+	}
+	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.Contains(s, "scripts/build-static.sh /out/server") }) {
+		t.Errorf("build stage does not run scripts/build-static.sh: %q", build.lines["RUN"])
+	}
+
+	if !strings.HasPrefix(run.from, "gcr.io/distroless/cc-debian12") {
+		t.Errorf("runtime FROM %q, want gcr.io/distroless/cc-debian12", run.from)
+	}
+	if got := run.lines["COPY"]; len(got) != 1 || got[0] != "--from=build /out/server /server" {
+		t.Errorf("runtime COPY %q, want only the binary", got)
+	}
+	if got := run.lines["USER"]; len(got) != 1 || strings.HasPrefix(got[0], "0") || strings.HasPrefix(got[0], "root") {
+		t.Errorf("runtime USER %q, want a non-root user", got)
+	}
+	if got := run.lines["HEALTHCHECK"]; len(got) != 1 || !strings.HasSuffix(got[0], `CMD ["/server", "healthcheck"]`) {
+		t.Errorf("HEALTHCHECK %q, want the exec form of /server healthcheck (there is no shell)", got)
+	}
+	if got := run.lines["ENTRYPOINT"]; len(got) != 1 || got[0] != `["/server"]` {
+		t.Errorf("ENTRYPOINT %q", got)
+	}
+}
+
+type dockerStage struct {
+	from  string
+	lines map[string][]string // instruction -> arguments, continuation lines joined
+}
+
+func dockerfileStages(t *testing.T) []dockerStage {
+	t.Helper()
+	var stages []dockerStage
+	var logical strings.Builder
+	for _, line := range strings.Split(readRepoFile(t, "Dockerfile"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if strings.HasSuffix(trimmed, `\`) {
+			logical.WriteString(strings.TrimSuffix(trimmed, `\`) + " ")
+			continue
+		}
+		logical.WriteString(trimmed)
+		instr, args, _ := strings.Cut(logical.String(), " ")
+		logical.Reset()
+		args = strings.Join(strings.Fields(args), " ")
+		switch instr = strings.ToUpper(instr); {
+		case instr == "FROM":
+			from, _, _ := strings.Cut(args, " ")
+			stages = append(stages, dockerStage{from: from, lines: map[string][]string{}})
+		case len(stages) > 0:
+			stages[len(stages)-1].lines[instr] = append(stages[len(stages)-1].lines[instr], args)
+		}
+	}
+	// The build stage's FROM names ${GO_VERSION}: resolve it from the ARG before the first FROM.
+	if len(stages) > 0 {
+		if v := regexpArg(readRepoFile(t, "Dockerfile"), "GO_VERSION"); v != "" {
+			stages[0].from = strings.ReplaceAll(stages[0].from, "${GO_VERSION}", v)
+		}
+	}
+	return stages
+}
+
+func regexpArg(dockerfile, name string) string {
+	for _, line := range strings.Split(dockerfile, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ARG "+name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// runtimeLibraries lists the shared-object files of runtimePackages, by path, as dpkg knows
+// them on this (Debian 12) host.
+func runtimeLibraries(t *testing.T) []string {
+	t.Helper()
+	needCommand(t, "dpkg-query")
+	out, err := exec.Command("dpkg-query", append([]string{"-L"}, runtimePackages...)...).Output()
+	if err != nil {
+		t.Skipf("dpkg-query -L %v: %v (not a Debian host?)", runtimePackages, err)
+	}
+	var libs []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.Contains(p, ".so") && (strings.HasPrefix(p, "/lib") || strings.HasPrefix(p, "/usr/lib")) {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				libs = append(libs, p)
+			}
+		}
+	}
+	if len(libs) == 0 {
+		t.Fatalf("no libraries in %v", runtimePackages)
+	}
+	return libs
+}
+
+// TestImageBinaryNeedsOnlyRuntimeLibraries: every DT_NEEDED entry and the program interpreter
+// of the shipped binary are files the runtime image has; OpenH264, libstdc++ and libgcc_s are
+// linked in (the image has no OpenH264 at all).
+func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
+	bin := serverBinary(t)
+	libs := runtimeLibraries(t)
+	have := map[string]bool{}
+	for _, l := range libs {
+		have[filepath.Base(l)] = true
+	}
+
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("DT_NEEDED: %v", needed)
+	for _, n := range needed {
+		if !have[n] {
+			t.Errorf("the binary needs %s, which is not in %v (distroless cc-debian12)", n, runtimePackages)
+		}
+		for _, static := range []string{"libopenh264", "libstdc++", "libgcc_s"} {
+			if strings.HasPrefix(n, static) {
+				t.Errorf("the binary needs %s: scripts/build-static.sh should link it statically", n)
+			}
+		}
+	}
+	interp := ""
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(prog.Open())
+			interp = string(bytes.TrimRight(b, "\x00"))
+		}
+	}
+	if interp == "" || !slices.Contains(libs, interp) && !have[filepath.Base(interp)] {
+		t.Errorf("program interpreter %q is not in %v", interp, runtimePackages)
+	}
+
+	// ldd agrees, and resolves nothing outside the runtime packages' files.
+	if ldd, err := exec.LookPath("ldd"); err == nil {
+		out, err := exec.Command(ldd, bin).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ldd: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			name := strings.Fields(line)[0]
+			if name == "linux-vdso.so.1" {
+				continue // the kernel's, in every process
+			}
+			if !have[filepath.Base(name)] {
+				t.Errorf("ldd: %q is not in the runtime image", line)
+			}
+		}
+	}
+}
+
+// distrolessRoot assembles, in an empty directory, what distroless/cc-debian12 holds: the
+// runtime packages' libraries at their paths, the CA certificates, passwd and group with the
+// nonroot user, a sticky /tmp, and the binary at /server as the Dockerfile puts it.
+func distrolessRoot(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil { // so that nonroot may walk it
+		t.Fatal(err)
+	}
+	copyInto := func(src, dst string, mode os.FileMode) {
+		t.Helper()
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst = filepath.Join(root, dst)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lib := range runtimeLibraries(t) {
+		copyInto(lib, lib, 0o755)
+	}
+	// dpkg names the loader by its multiarch path; the ELF interpreter is the ABI's /lib64 one,
+	// which Debian's libc6 also ships (a symlink there): give it the same file.
+	if _, err := os.Stat("/lib64/ld-linux-x86-64.so.2"); err == nil {
+		copyInto("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2", 0o755)
+	}
+	copyInto("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", 0o644)
+	files := map[string]string{
+		"/etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+		"/etc/group":  "root:x:0:\nnonroot:x:65532:\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"tmp", "home/nonroot"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "tmp"), 0o1777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(root, "home/nonroot"), nonroot, nonroot); err != nil {
+		t.Fatal(err)
+	}
+	copyInto(serverBinary(t), "/server", 0o755)
+	return root
+}
+
+// inRoot is /server with args, chrooted into root, as the image's user, with only the
+// environment given (a container starts with nothing but what the image and compose set).
+func inRoot(ctx context.Context, root string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "/server", args...)
+	cmd.Path = "/server" // resolved inside the chroot, not on the host
+	cmd.Dir = "/"
+	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/nonroot",
+		"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     root,
+		Credential: &syscall.Credential{Uid: nonroot, Gid: nonroot},
+	}
+	return cmd
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for chroot(2): run `sudo go test ./deploy/` to check the binary in a distroless-like root")
+	}
+}
+
+// notBuiltYet reports whether a subcommand is still the placeholder of cmd/server.
+func notBuiltYet(out []byte) bool { return bytes.Contains(out, []byte("not built yet")) }
+
+// TestImageVersionInDistrolessRoot: the binary starts with nothing but the runtime image's
+// files (the loader finds every library) and reports the OpenH264 linked into it.
+func TestImageVersionInDistrolessRoot(t *testing.T) {
+	needRoot(t)
+	root := distrolessRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	out, err := inRoot(ctx, root, nil, "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("server version in the distroless root: %v\n%s", err, out)
+	}
+	want, err := exec.Command("pkg-config", "--modversion", "openh264").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"server deploy-test", "OpenH264 " + strings.TrimSpace(string(want))} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("server version printed %q, want it to contain %q", out, w)
+		}
+	}
+}
+
+// TestImageServesInDistrolessRoot: in the same root, as nonroot, `server serve` comes up on
+// the in-process store, answers /healthz, and `server healthcheck` (the image's HEALTHCHECK)
+// says so with its exit status, and says the opposite once the service is gone.
+func TestImageServesInDistrolessRoot(t *testing.T) {
+	needRoot(t)
+	root := distrolessRoot(t)
+	port := freePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	env := []string{
+		"LISTEN_ADDR=" + addr,
+		"TOKEN_AUTH_USERNAME=test",
+		"TOKEN_AUTH_PASSWORD=test-password",
+		"SERVER_BASE_URL=http://" + addr,
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	serve := inRoot(ctx, root, env, "serve")
+	p := start(t, "server serve (chroot)", serve)
+	select {
+	case <-p.done:
+		if notBuiltYet([]byte(p.out.String())) {
+			t.Skip("cmd/server/serve.go is still the \"not built yet\" placeholder")
+		}
+		t.Fatalf("server serve exited at once:\n%s", p.out.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	waitHTTP(t, p, "http://"+addr+"/healthz", 200, 20*time.Second)
+
+	healthcheck := func() ([]byte, error) {
+		hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer hcancel()
+		return inRoot(hctx, root, env, "healthcheck").CombinedOutput()
+	}
+	out, err := healthcheck()
+	if notBuiltYet(out) {
+		t.Skip("cmd/server/healthcheck.go is still the \"not built yet\" placeholder")
+	}
+	if err != nil {
+		t.Fatalf("server healthcheck against a healthy service: %v\n%s", err, out)
+	}
+
+	_ = syscall.Kill(-serve.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("server serve did not stop within 15 s of SIGTERM:\n%s", p.out.String())
+	}
+	out, err = healthcheck()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Errorf("server healthcheck with no service: %v, want a non-zero exit\n%s", err, out)
+	}
+}
