@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Limits of the HTTP server against slow or hostile clients. /convert streams for as long as a
+// conversion runs, so it sets its own write deadline instead of WriteTimeout's.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 16 << 10
+)
+
+// Server is the HTTP service.
+type Server struct {
+	cfg         Config
+	store       Store
+	jobs        *Jobs
+	metrics     *Metrics
+	policy      *SourcePolicy
+	log         *slog.Logger
+	tokenAuth   *basicAuth
+	metricsAuth *bcryptAuth // nil: /metrics is open
+	fingerprint string      // of the conversion options, part of every result's id
+	now         func() time.Time
+	handler     http.Handler
+}
+
+// Deps are what a Server runs on besides its configuration.
+type Deps struct {
+	Store   Store     // required
+	Convert Converter // required
+	Logger  *slog.Logger
+}
+
+// New makes a Server. Its jobs run until Shutdown.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Store == nil || deps.Convert == nil {
+		return nil, errors.New("httpapi: a store and a converter are required")
+	}
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:         cfg,
+		store:       deps.Store,
+		metrics:     NewMetrics(deps.Store),
+		policy:      NewSourcePolicy(cfg),
+		log:         log,
+		tokenAuth:   newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
+		fingerprint: cfg.PipelineOptions().Fingerprint(),
+		now:         time.Now,
+	}
+	if cfg.MetricsAuth() {
+		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
+	}
+	s.jobs = NewJobs(JobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
+		deps.Convert, deps.Store, s.metrics, log)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Policy is the source policy the converter must fetch with (its CheckURL and Client).
+func (s *Server) Policy() *SourcePolicy { return s.policy }
+
+// Handler serves the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /token", s.instrument("token", http.HandlerFunc(s.handleToken)))
+	mux.Handle("GET /convert", s.instrument("convert", s.handleConvert("")))
+	mux.Handle("GET /convert.gif", s.instrument("convert", s.handleConvert("gif")))
+	mux.Handle("GET /metrics", s.instrument("metrics", http.HandlerFunc(s.handleMetrics)))
+	mux.Handle("GET /healthz", s.instrument("healthz", http.HandlerFunc(s.handleHealthz)))
+	mux.Handle("GET /readyz", s.instrument("readyz", http.HandlerFunc(s.handleReadyz)))
+	if s.cfg.DevSamplesDir != "" {
+		s.log.Warn("serving development samples; never set DEV_SAMPLES_DIR in production", "dir", s.cfg.DevSamplesDir)
+		mux.Handle("GET /dev/samples/", http.StripPrefix("/dev/samples/", http.FileServer(http.Dir(s.cfg.DevSamplesDir))))
+	}
+	mux.Handle("/", s.instrument("other", http.HandlerFunc(s.handleOther)))
+	return s.common(mux)
+}
+
+// HTTPServer returns an http.Server for the handler with the service's limits.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              s.cfg.ListenAddr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Shutdown stops starting conversions and waits for those under way until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.jobs.Shutdown(ctx); err != nil {
+		return fmt.Errorf("httpapi: %w", err)
+	}
+	return nil
+}
