@@ -1,0 +1,59 @@
+package main
+
+import (
+	"regexp"
+	"runtime"
+)
+
+// benchCase is one input converted by several tools.
+type benchCase struct {
+	Name    string
+	Input   string // corpus input name
+	URL     bool   // every tool reads it from the throttled origin
+	Earlier bool   // also run the earlier service (download, then convert)
+	Quick   bool   // part of -quick
+}
+
+// cases, in the order of the report. The committed fixtures come first: small and quick, they
+// show that the tools agree on odd inputs; then the 1280 inputs PERFORMANCE.md measured; then
+// what users wait for, through the origin.
+var cases = []*benchCase{
+	{Name: "fixture baseline 160 60fps", Input: inPrefix + "media/baseline-160x160-60fps.mp4"},
+	{Name: "fixture high 320 B-frames", Input: inPrefix + "media/high-bframes-320x320-30fps.mp4"},
+	{Name: "fixture high 320 moov at end", Input: inPrefix + "media/high-bframes-320x320-30fps-moov-end.mp4"},
+	{Name: "fixture main 250x142", Input: inPrefix + "media/main-250x142-24fps.mp4"},
+	{Name: "fixture vfr 160", Input: inPrefix + "media/vfr-160x160.mp4"},
+	{Name: "fixture fragmented 320", Input: inPrefix + "media/fragmented-320x320-30fps.mp4"},
+	{Name: "fixture HLS master (URL)", Input: inPrefix + "hls/master.m3u8", URL: true},
+	{Name: "1280 lo file", Input: inLo, Quick: true},
+	{Name: "1280 hi file", Input: inHi},
+	{Name: "Apple HLS master (URL)", Input: inApple, URL: true},
+	{Name: "TIDAL 1280 lo (URL)", Input: inTIDAL, URL: true, Earlier: true, Quick: true},
+	{Name: "1280 hi (URL)", Input: inHi, URL: true, Earlier: true},
+}
+
+// toolsFor lists the tools run on a case: ours and ffmpeg on one thread and on all cores, and
+// the earlier service the same two ways.
+func toolsFor(c *benchCase) []tool {
+	n := runtime.NumCPU()
+	ts := []tool{{toolOurs, 1}, {toolOurs, n}, {toolFFmpeg, 1}, {toolFFmpeg, 0}}
+	if c.Earlier {
+		ts = append(ts, tool{toolEarlier, 1}, tool{toolEarlier, 0})
+	}
+	return ts
+}
+
+// selectCases picks the cases a run measures.
+func selectCases(quick bool, filter *regexp.Regexp) []*benchCase {
+	var out []*benchCase
+	for _, c := range cases {
+		if quick && !c.Quick {
+			continue
+		}
+		if filter != nil && !filter.MatchString(c.Name) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
