@@ -40,6 +40,13 @@ func (c *changes) add(x, y int) {
 	c.maxY = max(c.maxY, y)
 }
 
+func (c *changes) addRow(y, first, last int) {
+	c.minX = min(c.minX, first)
+	c.maxX = max(c.maxX, last)
+	c.minY = min(c.minY, y)
+	c.maxY = y
+}
+
 func (c changes) rect() image.Rectangle {
 	if c.maxX < 0 {
 		return image.Rectangle{}

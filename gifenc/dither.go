@@ -31,10 +31,15 @@ func bayerOffsets(strength float64) (o [64]int32) {
 	return o
 }
 
-// clampTab maps v+clampBias to v clamped to 0..255, for v in -clampBias..255+clampBias.
-const clampBias = 64
+// clampTab maps v+clampBias to v clamped to 0..255, for v in
+// -clampBias..255+clampBias; its size lets an index masked with clampMask
+// need no bounds check.
+const (
+	clampBias = 64
+	clampMask = 511
+)
 
-var clampTab = func() (t [256 + 2*clampBias]byte) {
+var clampTab = func() (t [clampMask + 1]byte) {
 	for i := range t {
 		t[i] = clamp8(int32(i - clampBias))
 	}
@@ -46,25 +51,28 @@ var clampTab = func() (t [256 + 2*clampBias]byte) {
 // on each pixel's colour and position, so unchanged areas stay identical.
 func (s *screen) mapOrdered(src []byte, p *palette, off *[64]int32) image.Rectangle {
 	ch := newChanges(s.w, s.h)
+	w, prev, tol2, pal, trans := s.w, s.havePrev, s.tol2, p.rgb, p.trans
 	for y := 0; y < s.h; y++ {
-		row := src[y*s.w*3 : (y+1)*s.w*3]
+		row := src[y*w*3 : (y+1)*w*3]
+		canvas := s.canvas[y*w : (y+1)*w]
+		idx := s.idx[y*w : (y+1)*w]
 		o := off[(y&7)*8 : (y&7)*8+8]
-		base := y * s.w
-		for x := 0; x < s.w; x++ {
-			i := base + x
-			r, g, b := row[3*x], row[3*x+1], row[3*x+2]
-			c := pack(r, g, b)
+		first, last := w, -1
+		for x := range canvas {
+			px := row[3*x : 3*x+3]
+			r, g, b := px[0], px[1], px[2]
 			d := o[x&7] + clampBias
-			k := p.index(clampTab[int32(r)+d], clampTab[int32(g)+d], clampTab[int32(b)+d])
-			if s.keep(i, c, p.rgb[k]) {
-				s.idx[i] = p.trans
+			k := p.index(clampTab[(int32(r)+d)&clampMask], clampTab[(int32(g)+d)&clampMask], clampTab[(int32(b)+d)&clampMask])
+			col, old := pal[k], canvas[x]
+			if prev && (col == old || tol2 >= 0 && dist2(pack(r, g, b), old) <= dist2(pack(r, g, b), col)+tol2) {
+				idx[x] = trans
 				continue
 			}
-			if s.draw(i, p.rgb[k], k) {
-				ch.add(x, y)
-			} else {
-				s.idx[i] = p.trans
-			}
+			canvas[x], idx[x] = col, k
+			first, last = min(first, x), x
+		}
+		if last >= 0 {
+			ch.addRow(y, first, last)
 		}
 	}
 	return ch.rect()
