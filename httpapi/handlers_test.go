@@ -252,6 +252,7 @@ func TestConversionFailureStatus(t *testing.T) {
 			for i, c := range cases {
 				conv := newGatedConverter(t, 2)
 				conv.failNow = c.err
+				conv.open()
 				ts := startService(t, cfg, store, conv.convert)
 				a := ts.token(t, fmt.Sprintf("https://origin.test/fail-%d.mp4", i))
 				res := ts.get(t, "/convert.gif?token="+a.Token)

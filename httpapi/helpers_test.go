@@ -89,8 +89,8 @@ type gatedConverter struct {
 	gate    chan struct{} // closed to let conversions finish
 	started chan string   // receives each conversion's input as it starts (buffered)
 	calls   atomic.Int32
-	fail    error // after the first piece
-	failNow error // before any byte
+	fail    error // after the first piece, once the gate opens
+	failNow error // before any byte, once the gate opens
 }
 
 func newGatedConverter(t *testing.T, frames int) *gatedConverter {
@@ -105,6 +105,11 @@ func (c *gatedConverter) convert(ctx context.Context, input string, w io.Writer)
 	c.started <- input
 	var st pipeline.Stats
 	if c.failNow != nil {
+		select {
+		case <-c.gate:
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
 		return st, c.failNow
 	}
 	for i, p := range c.pieces {

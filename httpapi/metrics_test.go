@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -33,6 +34,16 @@ func scrapeMetrics(t *testing.T, ts *testService, user, password string) map[str
 		t.Fatalf("/metrics does not parse: %v", err)
 	}
 	return families
+}
+
+// counterValue reads a counter in this process.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }
 
 // metricValue is the value of the series of name with label=value (counter or gauge), 0 when

@@ -37,14 +37,14 @@ type Server struct {
 // Deps are what a Server runs on besides its configuration.
 type Deps struct {
 	Store   Store     // required
-	Convert Converter // required
+	Convert Converter // nil: PipelineConverter with the server's source policy
 	Logger  *slog.Logger
 }
 
 // New makes a Server. Its jobs run until Shutdown.
 func New(cfg Config, deps Deps) (*Server, error) {
-	if deps.Store == nil || deps.Convert == nil {
-		return nil, errors.New("httpapi: a store and a converter are required")
+	if deps.Store == nil {
+		return nil, errors.New("httpapi: a store is required")
 	}
 	log := deps.Logger
 	if log == nil {
@@ -63,8 +63,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.MetricsAuth() {
 		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
 	}
+	convert := deps.Convert
+	if convert == nil {
+		convert = PipelineConverter(cfg, s.policy)
+	}
 	s.jobs = NewJobs(JobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
-		deps.Convert, deps.Store, s.metrics, log)
+		convert, deps.Store, s.metrics, log)
 	s.handler = s.routes()
 	return s, nil
 }

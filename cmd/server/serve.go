@@ -1,12 +1,146 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/musicpresence/animated-album-covers/httpapi"
 )
 
-// runServe is being built; see the open issues.
+// shutdownTimeout is how long running conversions (and the responses streaming them) get to
+// finish after SIGTERM or SIGINT. Docker's default grace is 10 s; the Compose file sets more.
+const shutdownTimeout = 60 * time.Second
+
+// storeConnectTimeout bounds connecting to Redis at start.
+const storeConnectTimeout = 10 * time.Second
+
+// runServe runs the HTTP service until SIGTERM or SIGINT, then shuts it down gracefully.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "server: not built yet")
-	return exitError
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envFile := fs.String("env-file", ".env", "optional file of NAME=VALUE lines; the environment wins over it")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: server serve [-env-file FILE]")
+		fmt.Fprintln(stderr, "Configuration comes from the environment (see CONTRACT.md and README.md).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := httpapi.LoadDotEnv(*envFile); err != nil {
+		fmt.Fprintf(stderr, "server: %v\n", err)
+		return exitUsage
+	}
+	cfg, err := httpapi.LoadConfig(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(stderr, "server: bad configuration:")
+		for line := range strings.SplitSeq(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "  %s\n", line)
+		}
+		return exitUsage
+	}
+	log := newLogger(stderr, cfg.Debug)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("service failed", "err", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// newLogger logs JSON, one object a line, in production, and text on a terminal.
+func newLogger(w io.Writer, debug bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if debug {
+		opts.Level = slog.LevelDebug
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func openStore(ctx context.Context, cfg httpapi.Config) (httpapi.Store, string, error) {
+	if cfg.RedisURL == "" {
+		return httpapi.NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), "memory", nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, storeConnectTimeout)
+	defer cancel()
+	s, err := httpapi.NewRedisStore(ctx, cfg.RedisURL, cfg.ResultTTL)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "redis", nil
+}
+
+// serve runs the service until ctx ends, then stops taking requests and waits for running
+// conversions and their responses, up to shutdownTimeout.
+func serve(ctx context.Context, cfg httpapi.Config, log *slog.Logger) error {
+	store, kind, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv, err := httpapi.New(cfg, httpapi.Deps{Store: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	hs := srv.HTTPServer()
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", kind,
+		"concurrency", cfg.JobConcurrency, "queue", cfg.QueueSize, "sources", cfg.SourceHosts,
+		"private_sources", cfg.AllowPrivateSources, "metrics_auth", cfg.MetricsAuth(), "version", version)
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		_ = srv.Shutdown(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	// The listener closes at once; responses still streaming end with their conversions,
+	// which the jobs' shutdown waits for.
+	var wg sync.WaitGroup
+	var httpErr, jobsErr error
+	wg.Go(func() { httpErr = hs.Shutdown(sctx) })
+	wg.Go(func() { jobsErr = srv.Shutdown(sctx) })
+	wg.Wait()
+	if httpErr != nil {
+		_ = hs.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := errors.Join(httpErr, jobsErr); err != nil {
+		log.Warn("shutdown cut short", "err", err)
+		return nil
+	}
+	log.Info("stopped")
+	return nil
 }

@@ -1,0 +1,26 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+
+	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/pipeline"
+)
+
+// PipelineConverter converts with pipeline.Convert at the configured settings, fetching through
+// policy: its client (which dials only allowed addresses and checks redirects) and its CheckURL
+// (which the codec asks before every request, playlist entries included).
+func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
+	opts := cfg.PipelineOptions()
+	opts.Source = codec.OpenOptions{FetchOptions: codec.FetchOptions{
+		Client:     policy.Client(),
+		Timeout:    cfg.StreamHTTPTimeout,
+		MaxBytes:   cfg.MaxSourceBytes,
+		BufferSize: cfg.StreamBufferSize,
+		CheckURL:   policy.CheckURL,
+	}}
+	return func(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
+		return pipeline.Convert(ctx, input, opts, w)
+	}
+}
