@@ -155,13 +155,12 @@ func readFrames(path string) ([][]byte, error) {
 }
 
 type result struct {
-	name      string
-	data      []byte
-	images    int
-	psnr      float64 // against the source frames
-	blurPSNR  float64 // both blurred 3x3 first
-	encode    time.Duration
-	localPals int
+	name     string
+	data     []byte
+	images   int
+	psnr     float64 // against the source frames
+	blurPSNR float64 // both blurred 3x3 first
+	encode   time.Duration
 }
 
 func encodeOurs(opts gifenc.Options, src [][]byte) (result, error) {
@@ -199,13 +198,9 @@ func measure(name string, data []byte, src [][]byte) (result, error) {
 	var shown [][]byte
 	var ends []int // centiseconds
 	end := 0
-	local := 0
 	for k, m := range g.Image {
 		if g.Disposal[k] > gif.DisposalNone {
 			return result{}, fmt.Errorf("%s: image %d: disposal %d not supported here", name, k, g.Disposal[k])
-		}
-		if len(m.Palette) > 0 && g.Config.ColorModel != nil && &m.Palette[0] != nil {
-			// counted below from the raw bytes instead
 		}
 		b := m.Bounds()
 		for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -222,7 +217,6 @@ func measure(name string, data []byte, src [][]byte) (result, error) {
 		end += g.Delay[k]
 		ends = append(ends, end)
 	}
-	_ = local
 	var sse, sseBlur float64
 	k := 0
 	for i, f := range src {
