@@ -34,8 +34,10 @@ var built struct {
 	err  error
 }
 
-// serverBinary builds cmd/server once per test run with scripts/build-static.sh: the very
-// script the Dockerfile runs, so these tests see the flags the image ships with.
+// serverBinary builds cmd/server once per test run as the Dockerfile's build stage does: in a
+// copy of the build context (the repository less what .dockerignore leaves out), with
+// scripts/build-static.sh, the very script the Dockerfile runs. So these tests see the flags the
+// image ships with, and a .dockerignore that drops something the build needs fails here.
 func serverBinary(t testing.TB) string {
 	t.Helper()
 	needCommand(t, "pkg-config")
@@ -46,18 +48,96 @@ func serverBinary(t testing.TB) string {
 			return
 		}
 		built.path = filepath.Join(dir, "server")
+		buildContext := filepath.Join(dir, "context")
+		if built.err = copyBuildContext(repoFile(t, ""), buildContext); built.err != nil {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, repoFile(t, "scripts/build-static.sh"), built.path)
+		cmd := exec.CommandContext(ctx, filepath.Join(buildContext, "scripts/build-static.sh"), built.path)
 		cmd.Env = append(os.Environ(), "VERSION=deploy-test")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("scripts/build-static.sh: %v\n%s", err, out)
+			built.err = fmt.Errorf("scripts/build-static.sh in the build context: %v\n%s", err, out)
 		}
 	})
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
 	return built.path
+}
+
+// copyBuildContext copies what `docker build` would send from repo: every file except those
+// .dockerignore excludes. Docker's rules for the patterns used there: a pattern is anchored at
+// the context's root, matches with filepath.Match, excludes a directory's whole content when it
+// matches the directory, and the last matching pattern wins (! re-includes).
+func copyBuildContext(repo, to string) error {
+	raw, err := os.ReadFile(filepath.Join(repo, ".dockerignore"))
+	if err != nil {
+		return err
+	}
+	type rule struct {
+		pattern string
+		include bool
+	}
+	var rules []rule
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r := rule{}
+		if r.pattern, r.include = strings.CutPrefix(line, "!"); strings.Contains(r.pattern, "**") {
+			return fmt.Errorf(".dockerignore: %q: this test does not implement **", line)
+		}
+		r.pattern = strings.TrimPrefix(filepath.Clean(r.pattern), "/")
+		rules = append(rules, r)
+	}
+	excluded := func(rel string) bool {
+		out := false
+		for _, r := range rules {
+			for p := rel; p != "."; p = filepath.Dir(p) {
+				if ok, _ := filepath.Match(r.pattern, p); ok {
+					out = !r.include
+					break
+				}
+			}
+		}
+		return out
+	}
+	return filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(repo, path)
+		if rel == "." {
+			return nil
+		}
+		if excluded(rel) {
+			if d.IsDir() && rel == ".git" {
+				return filepath.SkipDir // nothing under it can be re-included
+			}
+			return nil
+		}
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, info.Mode().Perm())
+	})
 }
 
 func TestMain(m *testing.M) {
