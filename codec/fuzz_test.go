@@ -1,0 +1,132 @@
+package codec
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/grafov/m3u8"
+)
+
+// memoryStream is a mediaStream over bytes in memory, as the fuzz targets feed the demuxers.
+func memoryStream(data []byte) *mediaStream {
+	f := newFetcher(FetchOptions{MaxBytes: 4 << 20})
+	return &mediaStream{
+		ctx:  context.Background(),
+		f:    f,
+		loc:  &url.URL{Scheme: "https", Host: "origin.example", Path: "/v/fuzz"},
+		name: "fuzz",
+		src:  io.NopCloser(bytes.NewReader(data)),
+		r:    bufio.NewReaderSize(bytes.NewReader(data), 4096),
+	}
+}
+
+// FuzzPlaylist: any playlist decodes, lists its variants or pieces, and chooses, without a
+// panic; the pieces it names are bounded.
+func FuzzPlaylist(f *testing.F) {
+	for _, file := range []string{
+		fixtures + "/hls/master.m3u8", fixtures + "/hls/video_sdr_160x160.m3u8",
+		fixtures + "/hls/video_ts_200x200.m3u8", fixtures + "/broken/master-of-master.m3u8",
+	} {
+		f.Add(mustRead(f, file))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := memoryStream(data)
+		pl, lt, err := readPlaylist(in)
+		if err != nil {
+			return
+		}
+		switch lt {
+		case m3u8.MASTER:
+			vs := masterVariants(pl.(*m3u8.MasterPlaylist))
+			if i, err := ChooseVariant(vs, 80); err == nil && (i < 0 || i >= len(vs)) {
+				t.Fatalf("ChooseVariant = %d of %d", i, len(vs))
+			}
+		case m3u8.MEDIA:
+			pieces, _, err := mediaPieces(pl.(*m3u8.MediaPlaylist), in.loc, 30*time.Second)
+			if err != nil {
+				return
+			}
+			if len(pieces) > 2*MaxSegments {
+				t.Fatalf("%d pieces", len(pieces))
+			}
+			spans, _ := planSpans(pieces)
+			for _, s := range spans {
+				if s.first > s.last || s.n < -1 {
+					t.Fatalf("span %+v", s)
+				}
+			}
+		}
+	})
+}
+
+// FuzzMP4: any bytes given as an MP4 either fail with one of the error classes or give
+// samples; never a panic or an endless loop.
+func FuzzMP4(f *testing.F) {
+	for _, file := range []string{
+		fixtures + "/media/high-bframes-128x128-30fps.mp4",
+		fixtures + "/broken/too-wide-4112x32.mp4",
+		fixtures + "/broken/audio-only.mp4",
+	} {
+		f.Add(mustRead(f, file))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := openMP4(memoryStream(data), "mp4")
+		if err != nil {
+			checkClass(t, err)
+			return
+		}
+		for i := 0; i < 10_000; i++ {
+			if _, err := d.Next(context.Background()); err != nil {
+				if err != io.EOF {
+					checkClass(t, err)
+				}
+				return
+			}
+		}
+		t.Fatal("more than 10000 samples from a small input")
+	})
+}
+
+// FuzzMPEGTS: the same for MPEG-TS.
+func FuzzMPEGTS(f *testing.F) {
+	f.Add(mustRead(f, fixtures+"/hls/video_ts_200x200_0.ts")[:20*tsPacketSize])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := openTS(memoryStream(data), "mpegts")
+		if err != nil {
+			checkClass(t, err)
+			return
+		}
+		for i := 0; i < 10_000; i++ {
+			if _, err := d.Next(context.Background()); err != nil {
+				if err != io.EOF {
+					checkClass(t, err)
+				}
+				return
+			}
+		}
+	})
+}
+
+func checkClass(t *testing.T, err error) {
+	t.Helper()
+	for _, class := range []error{ErrUnsupported, ErrInvalid, ErrOrigin, ErrTimeout} {
+		if isClass(err, class) {
+			return
+		}
+	}
+	t.Fatalf("error without a class: %v", err)
+}
+
+func mustRead(f *testing.F, file string) []byte {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return data
+}
