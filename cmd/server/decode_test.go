@@ -48,6 +48,8 @@ func TestDecodeCommand(t *testing.T) {
 		{"at 24 fps", "media/high-bframes-320x320-30fps.mp4", []string{"-fps", "24"}, 72, "YUV4MPEG2 W320 H320 F24:1 "},
 		{"at 24 fps for 1 s", "media/high-bframes-320x320-30fps.mp4", []string{"-fps", "24", "-max-duration", "1s"}, 24, "YUV4MPEG2 W320 H320 F24:1 "},
 		{"fragmented", "media/fragmented-320x320-30fps.mp4", nil, 90, "YUV4MPEG2 W320 H320 F30:1 "},
+		{"video_ts_200x200", "hls/video_ts_200x200.m3u8", []string{"-threads", "2"}, -1, "YUV4MPEG2 W200 H200 "},
+		{"video_sdr_160x160", "hls/master.m3u8", nil, -1, "YUV4MPEG2 W160 H160 "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".y4m")
