@@ -20,7 +20,11 @@ build: deps
 
 # Starts the service on the in-process store with development credentials and a bundled sample.
 run: build
-	$(BIN) dev
+	@printf '\nService on http://localhost:8080 (in-process store, user dev, password dev, samples of\ntestdata/media served by the service itself). In another terminal, fetch a GIF:\n\n'
+	@printf '%s\n\n' 'curl -s -o cover.gif "$$(curl -s -u dev:dev "http://localhost:8080/token?ifm=mp4&ofm=gif&url=http://localhost:8080/dev/samples/high-bframes-320x320-30fps.mp4" | cut -d\" -f4)" && ls -l cover.gif'
+	env REDIS_URL= TOKEN_AUTH_USERNAME=dev TOKEN_AUTH_PASSWORD=dev LISTEN_ADDR=:8080 \
+		SERVER_BASE_URL=http://localhost:8080 SOURCE_HOSTNAME_WHITELIST=localhost ALLOW_PRIVATE_SOURCES=1 \
+		DEV_SAMPLES_DIR=testdata/media $(BIN) serve -env-file /dev/null
 
 test: deps
 	$(GO) vet ./...

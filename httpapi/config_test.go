@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := LoadConfig(lookupMap(map[string]string{"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		BaseURL: "http://localhost:8080", ListenAddr: ":8080",
+		TokenSize: 48, TokenTTL: time.Hour, TokenTTLResolution: time.Minute, ResultTTL: time.Hour,
+		OutputSize: 80, OutputFrameRate: 24, MaxStreamDuration: 30 * time.Second, StreamBufferSize: 65536,
+		StreamHTTPTimeout: 30 * time.Second, MaxSourceBytes: 64 << 20, JobConcurrency: runtime.NumCPU(),
+		QueueSize: 64, Threads: 1,
+	}
+	got := cfg
+	if strings.Join(got.SourceHosts, ",") != "resources.tidal.com,mvod.itunes.apple.com" {
+		t.Errorf("hosts %v", got.SourceHosts)
+	}
+	if got.AllowPrivateSources || got.RedisURL != "" || got.MetricsAuth() || got.Debug {
+		t.Errorf("defaults: %+v", got)
+	}
+	got.SourceHosts, got.TokenUsername, got.TokenPassword, got.MemoryStoreBytes = nil, "", "", 0
+	if got.BaseURL != want.BaseURL || got.ListenAddr != want.ListenAddr || got.TokenSize != want.TokenSize ||
+		got.TokenTTL != want.TokenTTL || got.TokenTTLResolution != want.TokenTTLResolution || got.ResultTTL != want.ResultTTL ||
+		got.OutputSize != want.OutputSize || got.OutputFrameRate != want.OutputFrameRate ||
+		got.MaxStreamDuration != want.MaxStreamDuration || got.StreamBufferSize != want.StreamBufferSize ||
+		got.StreamHTTPTimeout != want.StreamHTTPTimeout || got.MaxSourceBytes != want.MaxSourceBytes ||
+		got.JobConcurrency != want.JobConcurrency || got.QueueSize != want.QueueSize || got.Threads != want.Threads {
+		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestConfigOldNames(t *testing.T) {
+	cfg, err := LoadConfig(lookupMap(map[string]string{
+		"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p",
+		"CONVERSION_FFMPEG_THREADS": "3", "REDIS_HOSTNAME": "cache", "REDIS_PORT": "6380",
+		"SOURCE_HOSTNAME_WHITELIST": " Resources.TIDAL.com , x.test ", "SERVER_BASE_URL": "https://covers.example/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Threads != 3 || cfg.RedisURL != "redis://cache:6380" || cfg.BaseURL != "https://covers.example" ||
+		strings.Join(cfg.SourceHosts, ",") != "resources.tidal.com,x.test" {
+		t.Errorf("%+v", cfg)
+	}
+	cfg, err = LoadConfig(lookupMap(map[string]string{
+		"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p", "CONVERSION_FFMPEG_THREADS": "3", "CONVERSION_THREADS": "2",
+	}))
+	if err != nil || cfg.Threads != 2 {
+		t.Errorf("CONVERSION_THREADS wins over the old name: %d, %v", cfg.Threads, err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	_, err := LoadConfig(lookupMap(map[string]string{
+		"TOKEN_AUTH_PASSWORD": "hunter2", "TOKEN_SIZE": "8", "CONVERSION_QUEUE_SIZE": "-1",
+		"MAXIMUM_OUTPUT_FRAMERATE": "0", "ALLOW_PRIVATE_SOURCES": "yes please", "SERVER_BASE_URL": "localhost",
+		"METRICS_AUTH_PASSWORD_BCRYPT": "plain", "REDIS_URL": "tcp://:pw@x",
+		"SOURCE_HOSTNAME_WHITELIST": "https://resources.tidal.com",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, name := range []string{"TOKEN_AUTH_USERNAME", "TOKEN_SIZE", "CONVERSION_QUEUE_SIZE", "MAXIMUM_OUTPUT_FRAMERATE",
+		"ALLOW_PRIVATE_SOURCES", "SERVER_BASE_URL", "METRICS_AUTH", "REDIS_URL", "SOURCE_HOSTNAME_WHITELIST"} {
+		found := false
+		for _, l := range lines {
+			found = found || strings.HasPrefix(l, name)
+		}
+		if !found {
+			t.Errorf("no line for %s in:\n%v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), ":pw@") || strings.Contains(err.Error(), "plain") {
+		t.Errorf("a secret is shown:\n%v", err)
+	}
+}
+
+func TestLoadDotEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	content := "# comment\n\nexport AAC_TEST_A=one\nAAC_TEST_B='$2a$10$x y'\nAAC_TEST_C=\"two\"\nAAC_TEST_D=three # trailing\nAAC_TEST_SET=file\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AAC_TEST_SET", "environment")
+	for _, k := range []string{"AAC_TEST_A", "AAC_TEST_B", "AAC_TEST_C", "AAC_TEST_D"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	if err := LoadDotEnv(path); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"AAC_TEST_A": "one", "AAC_TEST_B": "$2a$10$x y", "AAC_TEST_C": "two",
+		"AAC_TEST_D": "three", "AAC_TEST_SET": "environment"} {
+		if got := os.Getenv(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if err := LoadDotEnv(filepath.Join(t.TempDir(), "missing")); err != nil {
+		t.Errorf("missing file: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad")
+	_ = os.WriteFile(bad, []byte("NOEQUALS\n"), 0o600)
+	if err := LoadDotEnv(bad); err == nil || !strings.Contains(err.Error(), ":1:") {
+		t.Errorf("bad line: %v", err)
+	}
+}
