@@ -418,20 +418,34 @@ func TestImageVersionInDistrolessRoot(t *testing.T) {
 	}
 }
 
-// TestImageServesInDistrolessRoot: in the same root, as nonroot, `server serve` comes up on
-// the in-process store, answers /healthz, and `server healthcheck` (the image's HEALTHCHECK)
-// says so with its exit status, and says the opposite once the service is gone.
+// TestImageServesInDistrolessRoot: in the same root, as nonroot, with the environment compose
+// gives the container from .env.example (only the listen address moved to a free loopback
+// port, and the in-process store instead of the redis service), `server serve` accepts every
+// value, comes up, answers /healthz, and `server healthcheck` (the image's HEALTHCHECK, which
+// finds the port through LISTEN_ADDR) says so with its exit status, and says the opposite once
+// the service is gone.
 func TestImageServesInDistrolessRoot(t *testing.T) {
 	needRoot(t)
 	root := distrolessRoot(t)
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	env := []string{
-		"LISTEN_ADDR=" + addr,
-		"TOKEN_AUTH_USERNAME=test",
-		"TOKEN_AUTH_PASSWORD=test-password",
-		"SERVER_BASE_URL=http://" + addr,
+	overrides := map[string]string{
+		"LISTEN_ADDR":     addr,
+		"REDIS_URL":       "",
+		"SERVER_BASE_URL": "http://" + addr,
 	}
+	var env []string
+	for k, v := range exampleEnv(t) {
+		if o, ok := overrides[k]; ok {
+			v = o
+		}
+		env = append(env, k+"="+v)
+	}
+	for k, v := range overrides {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+	env = slices.Compact(env)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
