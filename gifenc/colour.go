@@ -49,18 +49,22 @@ func clamp8(v int32) byte {
 	return byte(v)
 }
 
-// toRGB converts p (w x h, 4:2:0) into dst as packed RGB.
+// toRGB converts p (w x h, 4:2:0 or 4:4:4) into dst as packed RGB.
 func (p *YCbCr) toRGB(dst []byte, w, h int) {
 	c := coeffsFor(p.Matrix, p.FullRange)
 	const half = fixOne / 2
+	shift := 1 // chroma sample of pixel x is x>>shift
+	if p.FullChroma {
+		shift = 0
+	}
 	for y := 0; y < h; y++ {
 		yRow := p.Y[y*p.YStride : y*p.YStride+w]
-		cRow := (y / 2) * p.CStride
+		cRow := (y >> shift) * p.CStride
 		cb, cr := p.Cb[cRow:], p.Cr[cRow:]
 		out := dst[y*w*3 : (y+1)*w*3]
 		for x, yv := range yRow {
 			l := c.yMul*(int32(yv)-c.yOff) + half
-			u, v := int32(cb[x/2])-128, int32(cr[x/2])-128
+			u, v := int32(cb[x>>shift])-128, int32(cr[x>>shift])-128
 			out[3*x] = clamp8((l + c.rCr*v) >> 16)
 			out[3*x+1] = clamp8((l + c.gCb*u + c.gCr*v) >> 16)
 			out[3*x+2] = clamp8((l + c.bCb*u) >> 16)

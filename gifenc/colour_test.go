@@ -96,3 +96,37 @@ func TestYCbCrFrame(t *testing.T) {
 		t.Errorf("last pixel black: chroma of the odd edge not read")
 	}
 }
+
+// TestYCbCrFullChroma: a 4:4:4 frame whose chroma repeats each 4:2:0 sample over its 2x2 block
+// converts exactly as the 4:2:0 frame; too small chroma planes are refused.
+func TestYCbCrFullChroma(t *testing.T) {
+	const w, h = 7, 5
+	sub := &YCbCr{Y: make([]byte, w*h), Cb: make([]byte, 4*3), Cr: make([]byte, 4*3), YStride: w, CStride: 4, Matrix: BT601}
+	full := &YCbCr{Y: sub.Y, Cb: make([]byte, w*h), Cr: make([]byte, w*h), YStride: w, CStride: w, Matrix: BT601, FullChroma: true}
+	for y := range h {
+		for x := range w {
+			sub.Y[y*w+x] = byte(20 + 30*x + 7*y)
+			sub.Cb[y/2*4+x/2] = byte(60 + 40*(x/2))
+			sub.Cr[y/2*4+x/2] = byte(200 - 50*(y/2))
+		}
+	}
+	for y := range h {
+		for x := range w {
+			full.Cb[y*w+x], full.Cr[y*w+x] = sub.Cb[y/2*4+x/2], sub.Cr[y/2*4+x/2]
+		}
+	}
+	a, b := make([]byte, w*h*3), make([]byte, w*h*3)
+	sub.toRGB(a, w, h)
+	full.toRGB(b, w, h)
+	if !bytes.Equal(a, b) {
+		t.Errorf("4:4:4 conversion differs from 4:2:0 with the same chroma")
+	}
+	if err := full.check(w, h); err != nil {
+		t.Errorf("valid 4:4:4 frame refused: %v", err)
+	}
+	short := *full
+	short.Cb = short.Cb[:w*h-1]
+	if err := short.check(w, h); err == nil {
+		t.Error("4:4:4 frame with a short Cb plane accepted")
+	}
+}

@@ -26,7 +26,8 @@ const (
 )
 
 // YCbCr is a picture in 4:2:0 planes: chroma has half the width and height,
-// rounded up, with sample (x/2, y/2) covering luma (x, y).
+// rounded up, with sample (x/2, y/2) covering luma (x, y). With FullChroma the
+// chroma planes have the luma's size (4:4:4) instead.
 type YCbCr struct {
 	Y, Cb, Cr []byte
 	// YStride and CStride are the distances in bytes between rows of Y and of
@@ -36,6 +37,10 @@ type YCbCr struct {
 	// FullRange is true for 0..255 samples, false for limited (16..235 luma,
 	// 16..240 chroma) range.
 	FullRange bool
+	// FullChroma is set when Cb and Cr have one sample per pixel (4:4:4), as a
+	// picture scaled down from 4:2:0 keeps more colour detail than 4:2:0 at the
+	// output size can hold.
+	FullChroma bool
 }
 
 // check reports whether f holds a picture of w x h pixels.
@@ -56,6 +61,9 @@ func (f *Frame) check(w, h int) error {
 
 func (p *YCbCr) check(w, h int) error {
 	cw, ch := (w+1)/2, (h+1)/2
+	if p.FullChroma {
+		cw, ch = w, h
+	}
 	if p.Matrix != BT601 && p.Matrix != BT709 {
 		return fmt.Errorf("%w: unknown matrix %d", ErrFrame, int(p.Matrix))
 	}

@@ -7,12 +7,15 @@ import (
 	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
-// frameScaler turns decoded pictures of one size into output-sized 4:2:0 frames, straight from
-// the YUV planes: only output pixels are ever converted to RGB (by the encoder). One scaler
-// serves one goroutine; the decode stage may run several.
+// frameScaler turns decoded pictures of one size into output-sized frames, straight from the
+// YUV planes: only output pixels are ever converted to RGB (by the encoder). When the source's
+// chroma planes are at least as large as the output, they are scaled to one sample per output
+// pixel (4:4:4), keeping colour detail that 4:2:0 at 80 px would halve; otherwise the output is
+// 4:2:0 too. One scaler serves one goroutine; the decode stage may run several.
 type frameScaler struct {
 	srcW, srcH int
 	dstW, dstH int
+	fullChroma bool
 	y, c       *planeScaler
 }
 
@@ -22,11 +25,17 @@ func newFrameScaler(srcW, srcH, dstW, dstH int) (*frameScaler, error) {
 		return nil, err
 	}
 	// Chroma planes of 4:2:0 pictures are half size, rounded up, on both sides.
-	c, err := newPlaneScaler((srcW+1)/2, (srcH+1)/2, (dstW+1)/2, (dstH+1)/2)
+	cw, ch := (srcW+1)/2, (srcH+1)/2
+	full := cw >= dstW && ch >= dstH
+	dcw, dch := dstW, dstH
+	if !full {
+		dcw, dch = (dstW+1)/2, (dstH+1)/2
+	}
+	c, err := newPlaneScaler(cw, ch, dcw, dch)
 	if err != nil {
 		return nil, err
 	}
-	return &frameScaler{srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH, y: y, c: c}, nil
+	return &frameScaler{srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH, fullChroma: full, y: y, c: c}, nil
 }
 
 // scale returns the picture at the output size, in planes of its own.
@@ -38,13 +47,14 @@ func (s *frameScaler) scale(p *h264.Picture) (*gifenc.YCbCr, error) {
 	cw, ch := s.c.dstW, s.c.dstH
 	buf := make([]byte, s.dstW*s.dstH+2*cw*ch)
 	out := &gifenc.YCbCr{
-		Y:         buf[:s.dstW*s.dstH],
-		Cb:        buf[s.dstW*s.dstH:][:cw*ch],
-		Cr:        buf[s.dstW*s.dstH+cw*ch:],
-		YStride:   s.dstW,
-		CStride:   cw,
-		Matrix:    gifenc.BT601,
-		FullRange: p.Colour.FullRange,
+		Y:          buf[:s.dstW*s.dstH],
+		Cb:         buf[s.dstW*s.dstH:][:cw*ch],
+		Cr:         buf[s.dstW*s.dstH+cw*ch:],
+		YStride:    s.dstW,
+		CStride:    cw,
+		Matrix:     gifenc.BT601,
+		FullRange:  p.Colour.FullRange,
+		FullChroma: s.fullChroma,
 	}
 	if p.Colour.Matrix == h264.MatrixBT709 {
 		out.Matrix = gifenc.BT709

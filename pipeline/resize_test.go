@@ -108,3 +108,24 @@ func BenchmarkPlaneScaler1280To80(b *testing.B) {
 		s.scale(dst, src, 1280)
 	}
 }
+
+func TestFrameScalerChromaLayout(t *testing.T) {
+	tests := []struct {
+		srcW, srcH, dstW, dstH int
+		full                   bool
+	}{
+		{1280, 1280, 80, 80, true}, // chroma 640x640 holds more than 80x80
+		{160, 160, 80, 80, true},   // chroma 80x80: exactly one sample per pixel
+		{128, 128, 80, 80, false},  // chroma 64x64 would need upscaling: stay 4:2:0
+		{250, 142, 80, 45, true},
+	}
+	for _, tt := range tests {
+		s, err := newFrameScaler(tt.srcW, tt.srcH, tt.dstW, tt.dstH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.fullChroma != tt.full {
+			t.Errorf("%dx%d -> %dx%d: full chroma %v, want %v", tt.srcW, tt.srcH, tt.dstW, tt.dstH, s.fullChroma, tt.full)
+		}
+	}
+}
