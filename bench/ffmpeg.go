@@ -37,6 +37,7 @@ func findFFmpeg(ctx context.Context) (*ffmpegTools, error) {
 		return nil, fmt.Errorf("ffmpeg -version: %w", err)
 	}
 	t.version, _, _ = strings.Cut(string(out), "\n")
+	t.version, _, _ = strings.Cut(t.version, " Copyright")
 	return t, nil
 }
 

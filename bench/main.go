@@ -9,6 +9,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,6 +46,7 @@ type config struct {
 	results  string
 	chart    string
 	write    bool
+	prepare  bool
 }
 
 func run() error {
@@ -58,6 +61,7 @@ func run() error {
 	flag.StringVar(&cfg.results, "results", "", "results file whose harness section is replaced (default: bench/RESULTS.md)")
 	flag.StringVar(&cfg.chart, "chart", "", "SVG chart to write (default: bench/results.svg)")
 	flag.BoolVar(&cfg.write, "write", true, "write the results file and chart (-quick: only when given explicitly)")
+	flag.BoolVar(&cfg.prepare, "prepare", false, "make the corpus of the selected cases and stop")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()
@@ -109,6 +113,11 @@ func run() error {
 	if _, err := os.Stat(cfg.server); err != nil {
 		return fmt.Errorf("no server binary at %s: build it first (make build, or go build -o bin/server ./cmd/server): %w", cfg.server, err)
 	}
+	// Others rebuild bin/server while they work; a private copy keeps every run of this bench
+	// on the same binary.
+	if cfg.server, err = snapshotBinary(cfg.server, filepath.Join(cfg.work, "bin")); err != nil {
+		return err
+	}
 	serverVersion, err := runTool(ctx, 30*time.Second, cfg.server, "version")
 	if err != nil {
 		return fmt.Errorf("server version: %w", err)
@@ -124,7 +133,7 @@ func run() error {
 		FFmpeg: ff.version, Server: strings.Join(strings.Fields(strings.ReplaceAll(string(serverVersion), "\n", ", ")), " "),
 		Command: command(), Reps: cfg.reps, RateMbit: cfg.rateMbit,
 	}
-	info.Server = strings.TrimSuffix(info.Server, ",")
+	info.Server = strings.TrimSuffix(info.Server, ",") + " (" + filepath.Base(cfg.server) + ")"
 
 	// The corpus first, all of it, so that making it (minutes, the first time) never overlaps a
 	// measurement.
@@ -138,6 +147,12 @@ func run() error {
 		inputs[c.Input] = in
 	}
 	info.CorpusSummary = corpusSummary(corp, inputs)
+	if cfg.prepare {
+		for _, l := range info.CorpusSummary {
+			fmt.Println(l)
+		}
+		return nil
+	}
 
 	org, err := startOrigin(corp.origin, cfg.rateMbit*1e6, corp.firstMediaMarks())
 	if err != nil {
@@ -202,6 +217,29 @@ func run() error {
 	}
 	fmt.Fprintln(os.Stderr, "bench: wrote", cfg.results, "and", cfg.chart)
 	return nil
+}
+
+// snapshotBinary copies the binary at path into dir under a name made of its content hash.
+func snapshotBinary(path, dir string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("server binary: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	dst := filepath.Join(dir, "server-"+hex.EncodeToString(sum[:6]))
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("server binary: %w", err)
+	}
+	if err := os.WriteFile(dst+".tmp", data, 0o755); err != nil {
+		return "", fmt.Errorf("server binary: %w", err)
+	}
+	if err := os.Rename(dst+".tmp", dst); err != nil {
+		return "", fmt.Errorf("server binary: %w", err)
+	}
+	return dst, nil
 }
 
 func lastGood(ss []sample) sample {
