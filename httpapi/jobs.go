@@ -188,18 +188,20 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 	// lookup and Join, or on another replica before the claim) left its result in the store.
 	if data, err := j.store.Result(ctx, id); err == nil {
 		_, _ = res.Write(data)
+		var perr error
 		if claim != nil {
-			_ = claim.Publish(ctx, data)
+			perr = claim.Publish(ctx, data)
 		}
-		j.end(ctx, log, claim, nil)
+		j.end(ctx, log, claim, perr)
 		return nil
 	}
 
 	var publishing sync.WaitGroup
+	var publishErr error // read after publishing.Wait
 	if claim != nil {
 		// Followers get the output in chunks as large as what accumulated since the last
 		// publish: few round trips when the store is slow, low latency when it is fast.
-		publishing.Go(func() { j.publish(ctx, log, claim, res) })
+		publishing.Go(func() { publishErr = j.publish(ctx, claim, res) })
 	}
 
 	j.metrics.conversionsRunning.Inc()
@@ -227,6 +229,12 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 	if err := j.store.PutResult(sctx, id, data); err != nil {
 		log.Error("storing result failed", "err", err)
 	}
+	if publishErr != nil {
+		// Followers missed chunks: telling them it completed would hand out a broken GIF.
+		log.Warn("publishing output to followers failed", "err", publishErr)
+		j.end(ctx, log, claim, fmt.Errorf("publishing to other replicas: %w", publishErr))
+		return nil
+	}
 	j.end(ctx, log, claim, nil)
 	return nil
 }
@@ -239,20 +247,20 @@ func (j *Jobs) leave(local *bool) {
 	*local = false
 }
 
-// publish sends res to followers as it grows, until it ends.
-func (j *Jobs) publish(ctx context.Context, log *slog.Logger, claim ConversionClaim, res *pipeline.Result) {
+// publish sends res to followers as it grows, until it ends. It fails only when a chunk could
+// not be published; how the conversion ended is told by end.
+func (j *Jobs) publish(ctx context.Context, claim ConversionClaim, res *pipeline.Result) error {
 	rr := res.NewReader(ctx)
 	buf := make([]byte, publishChunk)
 	for {
 		n, err := rr.Read(buf)
 		if n > 0 {
 			if perr := claim.Publish(ctx, buf[:n]); perr != nil {
-				log.Warn("publishing output to followers failed", "err", perr)
-				return
+				return perr
 			}
 		}
 		if err != nil {
-			return
+			return nil
 		}
 	}
 }
