@@ -15,6 +15,11 @@ import (
 // (the GIF shows that frame longer). A picture that falls into no slot of its own (the next one
 // rounds to the same slot) is not shown. Pictures presented at or after MaxDuration are not
 // part of the output.
+//
+// Decode refines "the last one" where it saves work: every picture of a slot is equally near
+// the slot in time (each rounds to it), so when the slot holds a reference picture, the last
+// reference picture is shown and the non-reference ones are never decoded. FFmpeg's choice
+// would show a non-reference picture and decode the reference one for nothing.
 type FrameSelector struct {
 	FrameRate   float64
 	MaxDuration time.Duration
@@ -82,16 +87,22 @@ type selectedSample struct {
 type lookahead struct {
 	src    Source
 	sel    FrameSelector
-	queue  []Sample        // read, not yet decided, decoding order
-	recent []time.Duration // presentation times of the last samples decided (ring)
-	ri     int             // next index of recent to overwrite
-	step   time.Duration   // last interval between presentation times seen, for a last sample without duration
-	done   bool            // the source ended or the limit was reached
-	read   int             // samples read from the source
+	queue  []Sample         // read, not yet decided, decoding order
+	recent []decidedPicture // the last samples decided (ring)
+	ri     int              // next index of recent to overwrite
+	step   time.Duration    // last interval between presentation times seen, for a last sample without duration
+	done   bool             // the source ended or the limit was reached
+	read   int              // samples read from the source
+}
+
+// decidedPicture is what the lookahead remembers of a sample it has decided.
+type decidedPicture struct {
+	pts       time.Duration
+	reference bool
 }
 
 func newLookahead(src Source, sel FrameSelector) *lookahead {
-	return &lookahead{src: src, sel: sel, recent: make([]time.Duration, 0, 2*maxReorder)}
+	return &lookahead{src: src, sel: sel, recent: make([]decidedPicture, 0, 2*maxReorder)}
 }
 
 // next returns the next sample with its decision, or io.EOF.
@@ -109,7 +120,7 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 		if !l.sel.Within(s.DTS) && l.sel.MaxDuration > 0 {
 			l.done = true
 			// Its time still bounds the last picture before the limit.
-			l.remember(s.PTS)
+			l.remember(decidedPicture{pts: s.PTS})
 			break
 		}
 		l.queue = append(l.queue, s)
@@ -119,17 +130,51 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	}
 	s := l.queue[0]
 	l.queue = l.queue[1:]
-	next, found := time.Duration(0), false
-	consider := func(p time.Duration) {
-		if p > s.PTS && (!found || p < next) {
-			next, found = p, true
+	// The pictures around s in presentation order are within maxReorder samples of it in
+	// decoding order: in the queue or among the recent ones.
+	slot := l.sel.Slot(s.PTS)
+	var v slotView
+	consider := func(p decidedPicture) {
+		if p.pts == s.PTS {
+			return
 		}
+		if p.pts > s.PTS && (!v.found || p.pts < v.next) {
+			v.next, v.found = p.pts, true
+		}
+		if l.sel.FrameRate <= 0 || !l.sel.Within(p.pts) || l.sel.Slot(p.pts) != slot {
+			return
+		}
+		if p.pts > s.PTS {
+			v.later = true
+			v.laterRef = v.laterRef || p.reference
+			v.lastInSlot = max(v.lastInSlot, p.pts)
+		}
+		v.otherRef = v.otherRef || p.reference
 	}
 	for _, q := range l.queue {
-		consider(q.PTS)
+		consider(decidedPicture{pts: q.PTS, reference: !q.NonReference})
 	}
 	for _, p := range l.recent {
 		consider(p)
+	}
+	next, found := v.next, v.found
+	if v.later {
+		// s is shown, if at all, until the first picture of a later slot.
+		next, found = v.lastInSlot, false
+		for _, q := range l.queue {
+			if l.sel.Slot(q.PTS) > slot && (!found || q.PTS < next) {
+				next, found = q.PTS, true
+			}
+		}
+		for _, p := range l.recent {
+			if l.sel.Slot(p.pts) > slot && (!found || p.pts < next) {
+				next, found = p.pts, true
+			}
+		}
+		if !found {
+			// Nothing after the slot is known yet: the slot's last picture ends the stream.
+			next, found = v.lastInSlot+max(l.step, s.Duration), true
+		}
 	}
 	if !found {
 		switch {
@@ -143,11 +188,28 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	} else if d := next - s.PTS; d > 0 {
 		l.step = d
 	}
-	l.remember(s.PTS)
+	l.remember(decidedPicture{pts: s.PTS, reference: !s.NonReference})
 	out := selectedSample{Sample: s}
 	out.show, out.at, out.length = l.sel.Choose(s.PTS, next)
+	if out.show && l.sel.FrameRate > 0 {
+		if s.NonReference {
+			out.show = !v.otherRef && !v.later
+		} else {
+			out.show = !v.laterRef
+		}
+	}
 	out.decode = out.show || (!s.NonReference && l.referencedBefore(s))
 	return out, nil
+}
+
+// slotView is what the lookahead sees of the other pictures of a sample's output slot.
+type slotView struct {
+	next       time.Duration // the next presentation time after the sample's
+	found      bool          // next is known
+	later      bool          // a picture of the same slot is presented later
+	laterRef   bool          // … and one of those is a reference picture
+	otherRef   bool          // a reference picture other than the sample is in the slot
+	lastInSlot time.Duration // the latest presentation time in the slot
 }
 
 // referencedBefore reports whether a reference picture that is not shown must still be decoded:
@@ -168,7 +230,7 @@ func (l *lookahead) referencedBefore(s Sample) bool {
 	return false
 }
 
-func (l *lookahead) remember(p time.Duration) {
+func (l *lookahead) remember(p decidedPicture) {
 	if len(l.recent) < cap(l.recent) {
 		l.recent = append(l.recent, p)
 		return

@@ -106,7 +106,9 @@ func (s *listSource) Next(context.Context) (Sample, error) {
 }
 
 // The lookahead, seeing samples in decoding order, decides as a selector that knows the whole
-// presentation order does, on a stream with B-pyramids (decode order I P B b b, GOPs of 8).
+// presentation order does, on a stream with B-pyramids (decode order I P B b b, GOPs of 8):
+// FFmpeg's choice (the last picture of a slot), refined so that a slot holding a reference
+// picture shows its last reference picture instead of a non-reference one.
 func TestLookaheadMatchesPresentationOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n, rate = 96, 30.0
@@ -128,6 +130,10 @@ func TestLookaheadMatchesPresentationOrder(t *testing.T) {
 			pts = append(pts, s.PTS)
 		}
 		slices.Sort(pts)
+		reference := map[time.Duration]bool{}
+		for _, s := range samples {
+			reference[s.PTS] = !s.NonReference
+		}
 		want := map[time.Duration]bool{}
 		for i, p := range pts {
 			next := p + frame
@@ -136,6 +142,23 @@ func TestLookaheadMatchesPresentationOrder(t *testing.T) {
 			}
 			show, _, _ := sel.Choose(p, next)
 			want[p] = show
+			if !show || reference[p] || sel.FrameRate <= 0 {
+				continue
+			}
+			for j := i - 1; j >= 0 && sel.Slot(pts[j]) == sel.Slot(p); j-- {
+				if reference[pts[j]] {
+					want[p], want[pts[j]] = false, true
+					break
+				}
+			}
+		}
+		if sel.FrameRate == 24 && sel.MaxDuration == 0 {
+			// Each slot of two pictures here holds a reference and a non-reference one.
+			for p, show := range want {
+				if !show && reference[p] {
+					t.Errorf("%+v: reference picture at %v not shown: its slot's non-reference picture was", sel, p)
+				}
+			}
 		}
 		got := 0
 		for {
