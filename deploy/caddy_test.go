@@ -127,7 +127,6 @@ func startStack(t *testing.T, ctx context.Context) *stack {
 	held := make(chan struct{})
 	var releaseOnce sync.Once
 	st.release = func() { releaseOnce.Do(func() { close(held) }) }
-	t.Cleanup(st.release)
 	media := http.FileServer(http.Dir(repoFile(t, "testdata/media")))
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("hold") == "" {
@@ -150,6 +149,8 @@ func startStack(t *testing.T, ctx context.Context) *stack {
 		}
 	}))
 	t.Cleanup(origin.Close)
+	// Cleanups run last-in first-out: held responses are let go before Close waits for them.
+	t.Cleanup(st.release)
 	st.source = origin.URL
 
 	redisPort := freePort(t)
