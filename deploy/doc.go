@@ -1,18 +1,23 @@
 // Package deploy holds no code: its tests check the deployment files at the top of the
-// repository (Dockerfile, docker-compose.yaml, Caddyfile, redis.conf, .env.example) and the
-// operator's dashboard in this folder, as far as a machine without a Docker engine can.
+// repository (Dockerfile, .dockerignore, docker-compose.yaml, Caddyfile, redis.conf,
+// .env.example) and the Grafana dashboard in this folder, as far as a machine without a Docker
+// engine can.
 //
 //   - compose_test.go loads docker-compose.yaml with .env.example through the Compose
 //     specification's own Go library and checks its shape: services, network, ports, health
-//     checks, start order, limits.
-//   - image_test.go builds the binary with the image's own build script, checks that it needs
-//     nothing the runtime image (distroless cc-debian12) lacks, and runs it in a chroot that
-//     holds only what that image holds.
+//     checks, start order, limits against the conversion concurrency, environment, mounts.
+//   - image_test.go checks the Dockerfile's two stages, builds the binary as its build stage
+//     does (a copy of the build context, scripts/build-static.sh), checks that it needs nothing
+//     the runtime image (distroless cc-debian12) lacks, and runs it, as nonroot, in a chroot
+//     that holds only what that image holds: `server version`, `server serve` with
+//     .env.example's values, and `server healthcheck`.
 //   - caddy_test.go validates the Caddyfile with Caddy and runs Caddy, the service and
-//     redis-server together on loopback, as the compose file wires them.
-//   - files_test.go checks the rest: the Dockerfile's stages, .dockerignore, redis.conf,
-//     .env.example against the contract's configuration table, the Grafana dashboard.
+//     redis-server (with redis.conf) together on loopback, as the compose file wires them:
+//     metrics authentication, 403 on bare /metrics, and a cover converted and streamed through
+//     Caddy.
+//   - files_test.go checks the rest: .dockerignore, redis.conf read back from a running
+//     redis-server, .env.example against the contract's configuration table, the dashboard.
 //
 // The tests that start processes need the Debian packages of scripts/install-deps.sh (make test
-// installs them) and, for the chroot, root.
+// installs them; without them they skip and say so) and, for the chroot, root.
 package deploy

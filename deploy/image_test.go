@@ -215,14 +215,14 @@ func dockerfileStages(t *testing.T) []dockerStage {
 	}
 	// The build stage's FROM names ${GO_VERSION}: resolve it from the ARG before the first FROM.
 	if len(stages) > 0 {
-		if v := regexpArg(readRepoFile(t, "Dockerfile"), "GO_VERSION"); v != "" {
+		if v := dockerfileArg(readRepoFile(t, "Dockerfile"), "GO_VERSION"); v != "" {
 			stages[0].from = strings.ReplaceAll(stages[0].from, "${GO_VERSION}", v)
 		}
 	}
 	return stages
 }
 
-func regexpArg(dockerfile, name string) string {
+func dockerfileArg(dockerfile, name string) string {
 	for _, line := range strings.Split(dockerfile, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ARG "+name+"="); ok {
 			return v
