@@ -124,6 +124,7 @@ type Decoder struct {
 
 // NewDecoder makes a decoder. Close it.
 func NewDecoder() (*Decoder, error) {
+	tuneMalloc()
 	c := C.ohdec_new()
 	if c == nil {
 		return nil, fmt.Errorf("h264: OpenH264 decoder could not be created")
