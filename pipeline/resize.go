@@ -64,23 +64,32 @@ type planeScaler struct {
 	srcW, srcH, dstW, dstH int
 	x, y                   areaTaps
 	acc                    []uint32 // one source-width row of vertically weighted sums
+	fx, fy                 int      // block size when the ratio is whole on both axes, else 0
 }
 
 func newPlaneScaler(srcW, srcH, dstW, dstH int) (*planeScaler, error) {
 	if dstW < 1 || dstH < 1 || dstW > srcW || dstH > srcH {
 		return nil, fmt.Errorf("pipeline: cannot scale %dx%d to %dx%d", srcW, srcH, dstW, dstH)
 	}
-	return &planeScaler{
+	s := &planeScaler{
 		srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH,
 		x:   newAreaTaps(srcW, dstW),
 		y:   newAreaTaps(srcH, dstH),
 		acc: make([]uint32, srcW),
-	}, nil
+	}
+	if fx, fy, ok := boxRatio(srcW, srcH, dstW, dstH); ok {
+		s.fx, s.fy = fx, fy
+	}
+	return s, nil
 }
 
 // scale writes the dstW x dstH scaled plane into dst (row stride dstW) from src (row stride
 // stride). Vertical weights are applied first, row by row, so the source is read once in order.
 func (s *planeScaler) scale(dst, src []byte, stride int) {
+	if s.fx > 0 {
+		s.scaleBox(dst, src, stride, s.fx, s.fy)
+		return
+	}
 	acc := s.acc
 	for oy := range s.dstH {
 		clear(acc)

@@ -129,3 +129,51 @@ func TestFrameScalerChromaLayout(t *testing.T) {
 		}
 	}
 }
+
+// The whole-ratio box path gives what the general area path gives: exactly for power-of-two
+// ratios (their weights are exact in fixed point), within one level otherwise.
+func TestBoxPathMatchesAreaPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range [][4]int{{1280, 1280, 80, 80}, {640, 640, 80, 80}, {160, 160, 80, 80}, {240, 90, 80, 30}, {96, 48, 4, 2}, {24, 24, 1, 1}} {
+		srcW, srcH, dstW, dstH := c[0], c[1], c[2], c[3]
+		stride := srcW + 7 // padded rows, as decoders give them
+		src := make([]byte, stride*srcH)
+		for i := range src {
+			src[i] = byte(rng.IntN(256))
+		}
+		s, err := newPlaneScaler(srcW, srcH, dstW, dstH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.fx == 0 {
+			t.Fatalf("%v: whole ratio not detected", c)
+		}
+		box := make([]byte, dstW*dstH)
+		s.scale(box, src, stride)
+		s.fx, s.fy = 0, 0 // force the general path
+		area := make([]byte, dstW*dstH)
+		s.scale(area, src, stride)
+		fx, fy := srcW/dstW, srcH/dstH
+		exact := fx&(fx-1) == 0 && fy&(fy-1) == 0
+		for i := range box {
+			d := int(box[i]) - int(area[i])
+			if (exact && d != 0) || d < -1 || d > 1 {
+				t.Fatalf("%v: sample %d: box %d, area %d", c, i, box[i], area[i])
+			}
+		}
+	}
+}
+
+func BenchmarkPlaneScalerGeneral1280To80(b *testing.B) {
+	src := make([]byte, 1280*1280)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	s, _ := newPlaneScaler(1280, 1280, 80, 80)
+	s.fx, s.fy = 0, 0
+	dst := make([]byte, 80*80)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		s.scale(dst, src, 1280)
+	}
+}
