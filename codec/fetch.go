@@ -56,6 +56,15 @@ var (
 	errStalled        = errors.New("origin stopped sending")
 )
 
+// statusError is an answer other than success, kept so that a caller can tell "this resource
+// does not exist" (a rendition to skip) from other origin failures.
+type statusError struct {
+	code   int
+	status string // as the response says it, e.g. "403 Forbidden"
+}
+
+func (e *statusError) Error() string { return "status " + e.status }
+
 // fetcher opens the resources of one source and keeps its budget: the byte limit is counted over
 // everything it opens.
 type fetcher struct {
@@ -258,7 +267,7 @@ func (f *fetcher) open(ctx context.Context, loc *url.URL, off, n int64) (*body, 
 		return nil, fmt.Errorf("%w: GET %s: bytes from %d are past the end (truncated)", ErrInvalid, b.name, off)
 	default:
 		b.Close()
-		return nil, fmt.Errorf("%w: GET %s: status %s", ErrOrigin, b.name, resp.Status)
+		return nil, fmt.Errorf("%w: GET %s: %w", ErrOrigin, b.name, &statusError{code: resp.StatusCode, status: resp.Status})
 	}
 	b.remaining = n
 	return b, nil

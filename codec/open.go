@@ -21,6 +21,10 @@ type OpenOptions struct {
 	// MaxDuration stops the source at the first sample whose decoding time reaches it (every
 	// picture shown before it has then been given). 0: no limit.
 	MaxDuration time.Duration
+	// Renditions name cheaper sizes of a source URL (see RenditionRule); the first rule that
+	// matches is used. nil: the URL is fetched as given (DefaultRenditionRules is the service's
+	// default).
+	Renditions []RenditionRule
 }
 
 // Open opens a source: an http(s) URL or a file path holding an MP4 (progressive or
@@ -36,13 +40,17 @@ func Open(ctx context.Context, input string, opts OpenOptions) (Source, error) {
 	if opts.OutputSize <= 0 {
 		opts.OutputSize = DefaultOutputSize
 	}
+	rules, err := compileRenditionRules(opts.Renditions)
+	if err != nil {
+		return nil, err
+	}
 	// The source's requests outlive Open: they hang on a context of their own, cancelled by
 	// Close, by the cancellation of Open's context while Open runs, and by that of Next's.
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
 	s := &source{f: newFetcher(opts.FetchOptions), cancel: cancel, maxDuration: opts.MaxDuration}
-	s.demux, err = s.open(life, loc, opts)
+	s.demux, err = s.openCheapest(life, loc, rules, opts)
 	if err != nil {
 		cancel()
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
@@ -88,6 +96,7 @@ type source struct {
 	cancel      context.CancelFunc // ends every request of the source
 	maxDuration time.Duration
 	hls         *hlsChoice // what a master offered, when the input was a playlist
+	missing     []string   // renditions tried before the one read, which the origin did not have
 	err         error      // after the end or a failure, every Next returns it
 }
 

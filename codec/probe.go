@@ -31,6 +31,9 @@ type ProbeResult struct {
 	// Variants of an HLS master, in playlist order; Chosen is the index of the one read.
 	Variants []Variant `json:"variants,omitempty"`
 	Chosen   *int      `json:"chosenVariant,omitempty"`
+	// RenditionsMissing are the smaller renditions a rule named that the origin did not have,
+	// tried in this order before URL was read.
+	RenditionsMissing []string `json:"renditionsMissing,omitempty"`
 }
 
 // Probe opens a source as Open does and reads it through (without decoding) to count its
@@ -75,6 +78,7 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 	}
 	s := src.(*source)
 	r.Bytes = s.BytesFetched()
+	r.RenditionsMissing = s.missing
 	if h := s.hls; h != nil {
 		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
 		if h.chosen >= 0 {

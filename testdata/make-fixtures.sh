@@ -118,3 +118,13 @@ done
 ff -threads 1 -i media/high-bframes-128x128-30fps.mp4 -fps_mode passthrough -f yuv4mpegpipe -pix_fmt yuv420p - | gzip -9 > expected/high-bframes-128x128-30fps.y4m.gz
 
 du -sh . | sed 's/^/make-fixtures: /'
+
+# --- renditions: one cover at several sizes under one TIDAL-like path (codec/rendition tests) ---
+# Made from one source, like TIDAL's sizes of one cover; origin.mp4 stands for the full size
+# (the same bytes as 640x640). 80x80 and 1280x1280 are left out: the tests treat them as sizes
+# the origin does not have. Short, 24 frames, low bitrate: a few kB each.
+rm -rf renditions; mkdir -p renditions/videos/ab/cd/ef
+for size in 160 320 640; do
+  ff -f lavfi -i "$(src 640x640 24 1)" -vf "scale=$size:$size:flags=area" $(x264 high -g 24 -bf 2 -crf 38) -movflags +faststart "renditions/videos/ab/cd/ef/${size}x${size}.mp4"
+done
+cp renditions/videos/ab/cd/ef/640x640.mp4 renditions/videos/ab/cd/ef/origin.mp4

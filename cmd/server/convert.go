@@ -31,6 +31,9 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.Colors, "colors", 0, "palette size, 2..256 (0: the encoder's default)")
 	fs.StringVar(&opts.Dither, "dither", "bayer", "bayer, floyd-steinberg or none")
 	fs.IntVar(&opts.Threads, "threads", 1, "decoders running at once")
+	fs.BoolVar(&opts.Isolate, "isolate", false, "decode in a child process with memory and CPU limits (as the service does)")
+	var renditions renditionFlags
+	renditions.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -42,6 +45,12 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "server convert: %v\n", err)
 		return exitUsage
 	}
+	rules, err := renditions.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "server convert: -rendition-rules: %v\n", err)
+		return exitUsage
+	}
+	opts.Source.Renditions = rules
 	input, output := fs.Arg(0), fs.Arg(1)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -89,9 +98,9 @@ func summary(s pipeline.Stats) string {
 	if s.Wall > 0 {
 		fps = float64(s.Decoded) / s.Wall.Seconds()
 	}
-	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s, %.0f frames/s decoded",
+	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s, %.0f frames/s decoded, read from %s",
 		s.Samples, s.Decoded, s.Skipped, s.Dropped, s.Encoded, s.Duration.Seconds(),
-		s.OutputBytes, s.SourceBytes, s.Wall.Round(time.Millisecond), fps)
+		s.OutputBytes, s.SourceBytes, s.Wall.Round(time.Millisecond), fps, s.SourceURL)
 }
 
 // progressBar draws the media time converted so far on a terminal line.

@@ -23,8 +23,10 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	maxDuration := fs.Duration("max-duration", 0, "read only this much of the source (0: all)")
 	timeout := fs.Duration("timeout", codec.DefaultTimeout, "timeout of each request")
 	maxBytes := fs.Int64("max-bytes", codec.DefaultMaxBytes, "largest download, bytes")
+	var renditions renditionFlags
+	renditions.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: server probe [-size N] [-max-duration D] [-timeout D] [-max-bytes N] INPUT")
+		fmt.Fprintln(stderr, "usage: server probe [-size N] [-max-duration D] [-timeout D] [-max-bytes N] [-renditions=false] [-rendition-rules JSON|FILE] INPUT")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -38,12 +40,18 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	rules, err := renditions.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "server probe: -rendition-rules: %v\n", err)
+		return exitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := codec.OpenOptions{
 		FetchOptions: codec.FetchOptions{Timeout: *timeout, MaxBytes: *maxBytes},
 		OutputSize:   *size,
 		MaxDuration:  *maxDuration,
+		Renditions:   rules,
 	}
 	res, err := codec.Probe(ctx, fs.Arg(0), opts)
 	if err != nil {
