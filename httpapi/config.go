@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	JobConcurrency    int           // CONVERSION_JOB_CONCURRENCY
 	QueueSize         int           // CONVERSION_QUEUE_SIZE
 	Threads           int           // CONVERSION_THREADS (or CONVERSION_FFMPEG_THREADS)
+	// Renditions: SOURCE_RENDITION_RULES in front of the built-in rules; nil when
+	// SOURCE_RENDITIONS=0 (every source fetched exactly as asked).
+	Renditions []codec.RenditionRule
 
 	RedisURL string // REDIS_URL, or redis://REDIS_HOSTNAME:REDIS_PORT; empty: in-process store
 	Debug    bool   // DEBUG
@@ -115,6 +119,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		JobConcurrency:      p.positive("CONVERSION_JOB_CONCURRENCY", runtime.NumCPU()),
 		QueueSize:           p.nonNegative("CONVERSION_QUEUE_SIZE", defaultQueueSize),
 		Threads:             p.positive("CONVERSION_THREADS", p.positive("CONVERSION_FFMPEG_THREADS", 1)),
+		Renditions:          p.renditions(),
 		RedisURL:            p.redisURL(),
 		Debug:               p.boolean("DEBUG"),
 		MemoryStoreBytes:    int64(p.positive("MEMORY_STORE_BYTES", defaultMemoryStoreBytes)),
@@ -229,6 +234,29 @@ func (p *configParser) hosts(name, def string) []string {
 		hosts = append(hosts, h)
 	}
 	return hosts
+}
+
+// renditions reads SOURCE_RENDITION_RULES (JSON, or the path of a JSON file) and
+// SOURCE_RENDITIONS (default 1). The rules are checked even when switched off, so that turning
+// them back on cannot meet a rule nobody has checked.
+func (p *configParser) renditions() []codec.RenditionRule {
+	on := true
+	if v, ok := p.get("SOURCE_RENDITIONS"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			p.fail("SOURCE_RENDITIONS: want 0 or 1, got %q", v)
+		}
+		on = b
+	}
+	rules, err := codec.ConfiguredRenditionRules(p.str("SOURCE_RENDITION_RULES", ""))
+	if err != nil {
+		p.fail("SOURCE_RENDITION_RULES: %v", err)
+		return nil
+	}
+	if !on {
+		return nil
+	}
+	return rules
 }
 
 // redisURL reads REDIS_URL, or builds one from REDIS_HOSTNAME and REDIS_PORT (the original

@@ -10,7 +10,8 @@ import (
 
 // PipelineConverter converts with pipeline.Convert at the configured settings, fetching through
 // policy: its client (which dials only allowed addresses and checks redirects) and its CheckURL
-// (which the codec asks before every request, playlist entries included).
+// (which the codec asks before every request, playlist entries and renditions included). The
+// cache keys stay the URL the client asked for, whichever rendition is read.
 func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
 	opts := cfg.PipelineOptions()
 	opts.Source = codec.OpenOptions{FetchOptions: codec.FetchOptions{
@@ -19,7 +20,7 @@ func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
 		MaxBytes:   cfg.MaxSourceBytes,
 		BufferSize: cfg.StreamBufferSize,
 		CheckURL:   policy.CheckURL,
-	}}
+	}, Renditions: cfg.Renditions}
 	return func(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
 		return pipeline.Convert(ctx, input, opts, w)
 	}
