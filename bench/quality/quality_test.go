@@ -11,9 +11,9 @@ import (
 )
 
 var (
-	red   = color.RGBA{255, 0, 0, 255}
-	green = color.RGBA{0, 255, 0, 255}
-	blue  = color.RGBA{0, 0, 255, 255}
+	red         = color.RGBA{255, 0, 0, 255}
+	green       = color.RGBA{0, 255, 0, 255}
+	blue        = color.RGBA{0, 0, 255, 255}
 	transparent = color.RGBA{}
 )
 
