@@ -31,6 +31,21 @@ func bayerOffsets(strength float64) (o [64]int32) {
 	return o
 }
 
+// reduceTable maps, for each of the 64 positions of the Bayer pattern, a
+// channel value to its dithered, clamped value reduced to cacheBits: the whole
+// per-channel work of an ordered dither is one lookup in 16 KB.
+type reduceTable [64][256]byte
+
+func newReduceTable(off *[64]int32) *reduceTable {
+	t := new(reduceTable)
+	for j, d := range off {
+		for v := range 256 {
+			t[j][v] = clamp8(int32(v)+d) >> cacheShift
+		}
+	}
+	return t
+}
+
 // clampTab maps v+clampBias to v clamped to 0..255, for v in
 // -clampBias..255+clampBias; its size lets an index masked with clampMask
 // need no bounds check.
@@ -46,27 +61,49 @@ var clampTab = func() (t [clampMask + 1]byte) {
 	return t
 }()
 
-// mapOrdered maps src to p with the given per-position offsets (all zero for
-// DitherNone) and returns the rectangle that changed. The result depends only
+// mapOrdered maps src to p with the given per-position reduction (offsets all
+// zero for DitherNone) and returns the rectangle that changed. The result depends only
 // on each pixel's colour and position, so unchanged areas stay identical.
-func (s *screen) mapOrdered(src []byte, p *palette, off *[64]int32) image.Rectangle {
+//
+// This loop is most of the encoder's time: the palette is copied into an array
+// a byte indexes without bounds checks, the colour cache is read inline, and
+// slices are cut to the row length once so the compiler drops their checks.
+func (s *screen) mapOrdered(src []byte, p *palette, tab *reduceTable) image.Rectangle {
 	ch := newChanges(s.w, s.h)
-	w, prev, tol2, pal, trans := s.w, s.havePrev, s.tol2, p.rgb, p.trans
+	w, prev, tol2, trans := s.w, s.havePrev, s.tol2, p.trans
+	var pal [256]uint32
+	copy(pal[:], p.rgb)
+	cache := &p.cache
 	for y := 0; y < s.h; y++ {
 		row := src[y*w*3 : (y+1)*w*3]
 		canvas := s.canvas[y*w : (y+1)*w]
 		idx := s.idx[y*w : (y+1)*w]
-		o := off[(y&7)*8 : (y&7)*8+8]
+		idx = idx[:len(canvas)]
+		row = row[:3*len(canvas)]
+		t := (*[8][256]byte)(tab[(y&7)*8:])
 		first, last := w, -1
 		for x := range canvas {
-			px := row[3*x : 3*x+3]
+			px := (*[3]byte)(row[3*x:])
 			r, g, b := px[0], px[1], px[2]
-			d := o[x&7] + clampBias
-			k := p.index(clampTab[(int32(r)+d)&clampMask], clampTab[(int32(g)+d)&clampMask], clampTab[(int32(b)+d)&clampMask])
+			tx := &t[x&7]
+			key := int(tx[r])<<(2*cacheBits) | int(tx[g])<<cacheBits | int(tx[b])
+			k := cache[key&(cacheSize-1)]
+			if k == cacheUnknown {
+				k = p.fill(key)
+			}
 			col, old := pal[k], canvas[x]
-			if prev && (col == old || tol2 >= 0 && dist2(pack(r, g, b), old) <= dist2(pack(r, g, b), col)+tol2) {
-				idx[x] = trans
-				continue
+			if prev {
+				if col == old {
+					idx[x] = trans
+					continue
+				}
+				if tol2 >= 0 {
+					c := pack(r, g, b)
+					if dist2(c, old) <= dist2(c, col)+tol2 {
+						idx[x] = trans
+						continue
+					}
+				}
 			}
 			canvas[x], idx[x] = col, k
 			first, last = min(first, x), x

@@ -28,78 +28,87 @@ type lzwEncoder struct {
 func (e *lzwEncoder) encode(dst, pix []byte, litWidth int) []byte {
 	clearCode := uint32(1) << litWidth
 	eoi := clearCode + 1
-	width := uint(litWidth + 1)
-	hi := eoi
-	overflow := clearCode << 1
-	var acc uint64
-	var nacc uint
+	w := lzwWriter{dst: dst, width: uint(litWidth + 1)}
+	hi := eoi                  // the last code assigned
+	overflow := clearCode << 1 // the first code that needs one more bit
 
-	put := func(code uint32) {
-		acc |= uint64(code) << nacc
-		nacc += width
-		if nacc >= 32 {
-			dst = append(dst, byte(acc), byte(acc>>8), byte(acc>>16), byte(acc>>24))
-			acc >>= 32
-			nacc -= 32
-		}
+	// A leading clear code, as most encoders write and some decoders expect.
+	w.put(clearCode)
+	clear(e.table[:])
+	if len(pix) == 0 {
+		w.put(eoi)
+		return w.finish()
 	}
-	// next accounts for the dictionary entry a decoder adds after each code;
-	// it reports false when the table is full and was restarted.
-	next := func() bool {
+	code := uint32(pix[0])
+pixels:
+	for _, s := range pix[1:] {
+		key := code<<8 | uint32(s)
+		h := (key * lzwHashMul) >> lzwHashShift
+		for {
+			t := e.table[h&lzwHashMask]
+			if t == 0 {
+				break
+			}
+			if t>>lzwKeyShift == key {
+				code = t & lzwCodeMask
+				continue pixels
+			}
+			h = (h + 1) & lzwHashMask
+		}
+		w.put(code)
+		code = uint32(s)
+		// The decoder adds an entry after each code: assign the same one, grow
+		// the code width when it needs a bit more, restart when the table is full.
 		hi++
 		if hi == overflow {
-			width++
+			w.width++
 			overflow <<= 1
 		}
 		if hi == lzwMaxCode {
-			put(clearCode)
-			width = uint(litWidth + 1)
+			w.put(clearCode)
+			w.width = uint(litWidth + 1)
 			hi = eoi
 			overflow = clearCode << 1
 			clear(e.table[:])
-			return false
+			continue
 		}
-		return true
+		e.table[h&lzwHashMask] = key<<lzwKeyShift | hi
 	}
+	w.put(code)
+	// The entry the decoder adds after the last code can still widen the codes.
+	if hi++; hi == overflow {
+		w.width++
+	}
+	w.put(eoi)
+	return w.finish()
+}
 
-	// A leading clear code, as most encoders write and some decoders expect.
-	put(clearCode)
-	clear(e.table[:])
-	if len(pix) == 0 {
-		put(eoi)
-	} else {
-		code := uint32(pix[0])
-	pixels:
-		for _, s := range pix[1:] {
-			key := code<<8 | uint32(s)
-			h := (key * lzwHashMul) >> lzwHashShift
-			for {
-				t := e.table[h]
-				if t == 0 {
-					break
-				}
-				if t>>lzwKeyShift == key {
-					code = t & lzwCodeMask
-					continue pixels
-				}
-				h = (h + 1) & lzwHashMask
-			}
-			put(code)
-			code = uint32(s)
-			if next() {
-				e.table[h] = key<<lzwKeyShift | hi
-			}
-		}
-		put(code)
-		next()
-		put(eoi)
+// lzwWriter packs codes least significant bit first.
+type lzwWriter struct {
+	dst   []byte
+	acc   uint64 // bits not yet written
+	nacc  uint   // how many
+	width uint   // current code width
+}
+
+func (w *lzwWriter) put(code uint32) {
+	w.acc |= uint64(code) << w.nacc
+	w.nacc += w.width
+	if w.nacc >= 32 {
+		w.dst = append(w.dst, byte(w.acc), byte(w.acc>>8), byte(w.acc>>16), byte(w.acc>>24))
+		w.acc >>= 32
+		w.nacc -= 32
 	}
-	for nacc > 0 {
-		dst = append(dst, byte(acc))
-		acc >>= 8
-		nacc -= min(nacc, 8)
+}
+
+// finish writes the last partial byte and returns the code stream.
+func (w *lzwWriter) finish() []byte {
+	for w.nacc > 0 {
+		w.dst = append(w.dst, byte(w.acc))
+		w.acc >>= 8
+		w.nacc -= min(w.nacc, 8)
 	}
-	return dst
+	return w.dst
 }
 
 // appendBlocks appends data as GIF data sub-blocks (GIF89a section 15): a

@@ -45,6 +45,7 @@ type Writer struct {
 	global  *palette // colour table of the logical screen
 	cur     *palette // palette frames are mapped to now: global or a local one
 	bayer   [64]int32
+	reduce  *reduceTable // bayer folded into the colour reduction, for mapOrdered
 	lzw     *lzwEncoder
 	rgb     []byte // YCbCr frames converted to RGB
 	sub     []byte // indices of the changed rectangle
@@ -77,6 +78,7 @@ func NewWriter(w io.Writer, opts Options) (*Writer, error) {
 	if o.Dither == DitherBayer {
 		wr.bayer = bayerOffsets(o.BayerStrength)
 	}
+	wr.reduce = newReduceTable(&wr.bayer)
 	return wr, nil
 }
 
@@ -188,7 +190,7 @@ func (w *Writer) writeFrame(f *Frame) {
 	case DitherFloydSteinberg:
 		r = w.scr.mapFloydSteinberg(src, w.cur)
 	default:
-		r = w.scr.mapOrdered(src, w.cur, &w.bayer)
+		r = w.scr.mapOrdered(src, w.cur, w.reduce)
 	}
 	if r.Empty() && w.hasPend {
 		w.merged++
