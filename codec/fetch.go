@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -238,8 +239,11 @@ func (f *fetcher) open(ctx context.Context, loc *url.URL, off, n int64) (*body, 
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
+		// Classified before Close, whose cancellation would otherwise pass for the caller's and
+		// turn a refused or unresolvable origin into an unclassed "context canceled".
+		err = b.classify(fmt.Errorf("GET %s: %w", b.name, err))
 		b.Close()
-		return nil, b.classify(fmt.Errorf("GET %s: %w", b.name, err))
+		return nil, err
 	}
 	b.rc = resp.Body
 	b.loc = resp.Request.URL
@@ -383,6 +387,12 @@ func (b *body) classify(err error) error {
 		case cause != nil:
 			return cause // the caller's cancellation
 		}
+	}
+	// A transport's own timer (a dial or response-header timeout) is a timeout too: the origin
+	// did not answer in time, however the race with our timers went.
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: %v", ErrTimeout, err)
 	}
 	return fmt.Errorf("%w: %v", ErrOrigin, err)
 }
