@@ -46,21 +46,6 @@ func newReduceTable(off *[64]int32) *reduceTable {
 	return t
 }
 
-// clampTab maps v+clampBias to v clamped to 0..255, for v in
-// -clampBias..255+clampBias; its size lets an index masked with clampMask
-// need no bounds check.
-const (
-	clampBias = 64
-	clampMask = 511
-)
-
-var clampTab = func() (t [clampMask + 1]byte) {
-	for i := range t {
-		t[i] = clamp8(int32(i - clampBias))
-	}
-	return t
-}()
-
 // mapOrdered maps src to p with the given per-position reduction (offsets all
 // zero for DitherNone) and returns the rectangle that changed. The result depends only
 // on each pixel's colour and position, so unchanged areas stay identical.
