@@ -64,11 +64,10 @@ func chart(rs resultSet) string {
 	w(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", width, height, width, height)
 	w(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
 	w(`<text x="10" y="18" font-size="14" font-weight="bold">Wall time per conversion (median, log scale): ours vs ffmpeg's recipe</text>` + "\n")
-	// Legend.
-	lx := 10
-	for _, t := range legendTools() {
-		w(`<rect x="%d" y="28" width="12" height="10" fill="%s"/><text x="%d" y="37">%s</text>`+"\n", lx, barColor(t), lx+16, html.EscapeString(toolLabel(t)))
-		lx += 16 + 7*len(toolLabel(t)) + 14
+	// Legend: one row for ours and ffmpeg, one for the earlier service (about 6 px a character).
+	for i, t := range legendTools() {
+		lx, ly := 10+(i%4)*150, 28+(i/4)*14
+		w(`<rect x="%d" y="%d" width="12" height="10" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", lx, ly, barColor(t), lx+16, ly+9, html.EscapeString(toolLabel(t)))
 	}
 	// Grid: 1, 3 within each decade.
 	plotBottom := height - 30

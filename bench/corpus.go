@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -294,10 +295,28 @@ func (c *corpus) fixture(ctx context.Context, rel string) (*input, error) {
 		// ffmpeg converts the largest variant; the source content is the same in all of them.
 		in.File = ""
 		in.Reference = filepath.Join(dstDir, "video_sdr_480x480-.mp4")
+		c.markPlaylists(dstDir, path.Dir(urlPath))
 	} else if end, err := c.ff.firstGOPEnd(ctx, local); err == nil {
 		c.mark(urlPath, end)
 	}
 	return c.probed(ctx, in)
+}
+
+// markPlaylists marks the end of the first segment of every byte-range media playlist in dir
+// (served under urlDir), as apple does for its own.
+func (c *corpus) markPlaylists(dir, urlDir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, "*.m3u8"))
+	for _, name := range names {
+		pl, err := readMediaPlaylist(name)
+		if err != nil {
+			continue // a master, or unreadable: nothing to time
+		}
+		s := pl.segments[0]
+		if s.length == 0 || path.Ext(s.uri) == ".m3u8" {
+			continue // whole-file segments (MPEG-TS) or a master's variant list
+		}
+		c.mark(urlDir+"/"+s.uri, s.offset+s.length)
+	}
 }
 
 func copyFile(src, dst string) error {

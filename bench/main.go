@@ -306,11 +306,7 @@ func loadAverage() string {
 
 // command is how this run was started, for the report.
 func command() string {
-	args := strings.Join(os.Args[1:], " ")
-	if args == "" {
-		return "make bench` (`go run ./bench"
-	}
-	return "go run ./bench " + args
+	return strings.TrimSpace("go run ./bench " + strings.Join(os.Args[1:], " "))
 }
 
 func corpusSummary(c *corpus, inputs map[string]*input) []string {

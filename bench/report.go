@@ -34,7 +34,7 @@ func section(info runInfo, rs resultSet, chartFile string) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("%s\n## Conversion (bench harness)\n\n", sectionBegin)
-	w("Made by `%s` on %s: %d CPUs (%s), load average at start %s; %s; %s.\n",
+	w("Made by `%s` (`make bench` runs `go run ./bench`) on %s: %d CPUs (%s), load average at start %s; %s; %s.\n",
 		info.Command, info.Date.UTC().Format("2006-01-02 15:04 MST"), info.CPUs, info.CPUModel, info.Load, info.FFmpeg, info.Server)
 	w("Every case ran %d time(s), tools interleaved; the numbers are medians. URL cases read from an in-process HTTP origin on loopback throttled to %g Mbit/s (all responses together). Timings move by 10%% and more from run to run on these machines: compare ratios within one run.\n\n", info.Reps, info.RateMbit)
 
