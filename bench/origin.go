@@ -130,9 +130,11 @@ func (t *transfer) Write(p []byte) (int, error) {
 		if err := t.origin.bucket.wait(t.ctx, n); err != nil {
 			return written, err
 		}
+		// Counted before the write: a large write goes straight to the socket, and the client
+		// must not be able to read bytes the origin has not accounted for yet.
+		t.advance(int64(n))
 		m, err := t.ResponseWriter.Write(p[:n])
 		written += m
-		t.advance(int64(m))
 		if err != nil {
 			return written, err
 		}
