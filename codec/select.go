@@ -152,6 +152,9 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 		v.otherRef = v.otherRef || p.reference
 	}
 	for _, q := range l.queue {
+		// Two pictures at one time (a broken or hostile container) would be shown over each
+		// other: as of a slot, the last in decoding order is the one shown.
+		v.sameLater = v.sameLater || q.PTS == s.PTS
 		consider(decidedPicture{pts: q.PTS, reference: !q.NonReference})
 	}
 	for _, p := range l.recent {
@@ -191,6 +194,7 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	l.remember(decidedPicture{pts: s.PTS, reference: !s.NonReference})
 	out := selectedSample{Sample: s}
 	out.show, out.at, out.length = l.sel.Choose(s.PTS, next)
+	out.show = out.show && !v.sameLater
 	if out.show && l.sel.FrameRate > 0 {
 		if s.NonReference {
 			out.show = !v.otherRef && !v.later
@@ -210,6 +214,7 @@ type slotView struct {
 	laterRef   bool          // … and one of those is a reference picture
 	otherRef   bool          // a reference picture other than the sample is in the slot
 	lastInSlot time.Duration // the latest presentation time in the slot
+	sameLater  bool          // a picture at the same time follows in decoding order
 }
 
 // referencedBefore reports whether a reference picture that is not shown must still be decoded:

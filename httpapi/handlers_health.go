@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,6 +42,13 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 // handleOther answers what no route matches: /convert with an extension other than an output
 // format is a bad request (the contract's 400), anything else unknown.
 func (s *Server) handleOther(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// The routes are GET only; ServeMux would send this catch-all every other method, and
+		// a plain-text 405 of its own is no JSON error.
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+strconv.Quote(r.Method)+" not allowed (want GET or HEAD)")
+		return
+	}
 	if ext, ok := strings.CutPrefix(r.URL.Path, "/convert."); ok {
 		writeError(w, http.StatusBadRequest, "extension ."+ext+" is not an output format (want .gif)")
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -57,12 +58,19 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// maxSourceURLBytes bounds the source URL a token may name: it is stored with every token and
+// logged with every conversion; real sources' URLs are a few hundred bytes.
+const maxSourceURLBytes = 4096
+
 // parseKey reads and checks the parameters of /token; status is 0 when they are good.
 func (s *Server) parseKey(r *http.Request) (key Key, status int, msg string) {
 	q := r.URL.Query()
 	raw := q.Get("url")
 	if raw == "" {
 		return Key{}, http.StatusBadRequest, "missing parameter url"
+	}
+	if len(raw) > maxSourceURLBytes {
+		return Key{}, http.StatusRequestURITooLong, "parameter url: longer than " + strconv.Itoa(maxSourceURLBytes) + " bytes"
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -32,7 +32,7 @@ const (
 )
 
 // testConfig is a valid configuration for tests, changed by env (NAME=VALUE pairs).
-func testConfig(t *testing.T, env ...string) Config {
+func testConfig(t testing.TB, env ...string) Config {
 	t.Helper()
 	vars := map[string]string{
 		"TOKEN_AUTH_USERNAME":        testUser,

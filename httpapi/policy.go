@@ -41,6 +41,11 @@ func (p *SourcePolicy) CheckURL(_ context.Context, u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%w: scheme %q (want http or https)", codec.ErrForbidden, u.Scheme)
 	}
+	if u.User != nil {
+		// http://origin.test@127.0.0.1/ reads to a person as the whitelisted host; and no
+		// source needs credentials of ours sent to it.
+		return fmt.Errorf("%w: user information in a source URL", codec.ErrForbidden)
+	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if !slices.Contains(p.hosts, host) {
 		return fmt.Errorf("%w: host %q is not in SOURCE_HOSTNAME_WHITELIST", codec.ErrForbidden, u.Hostname())
