@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
-	"github.com/musicpresence/animated-album-covers/codec/h264"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
@@ -72,20 +70,6 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 
-	// Each decoding goroutine gets its own scaler (they keep a row buffer).
-	scalers := sync.Pool{New: func() any { return (*frameScaler)(nil) }}
-	convert := func(p *h264.Picture) (*gifenc.YCbCr, error) {
-		s := scalers.Get().(*frameScaler)
-		if s == nil || s.srcW != p.Width || s.srcH != p.Height {
-			var err error
-			if s, err = newFrameScaler(p.Width, p.Height, outW, outH); err != nil {
-				return nil, err
-			}
-		}
-		defer scalers.Put(s)
-		return s.scale(p)
-	}
-
 	frames := make(chan codec.Frame[*gifenc.YCbCr], encodeQueue)
 	encodeErr := make(chan error, 1)
 	go func() { encodeErr <- c.encode(enc, frames, cancel) }()
@@ -99,9 +83,14 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		}
 	}
 	decodeStart := time.Now()
-	ds, decErr := codec.Decode(ctx, src, codec.DecodeOptions{
-		FrameRate: c.opts.FrameRate, MaxDuration: c.opts.MaxDuration, Threads: c.opts.Threads,
-	}, convert, emit)
+	decOpts := codec.DecodeOptions{FrameRate: c.opts.FrameRate, MaxDuration: c.opts.MaxDuration, Threads: c.opts.Threads}
+	var ds codec.DecodeStats
+	var decErr error
+	if c.opts.Isolate {
+		ds, decErr = decodeIsolated(ctx, src, decOpts, outW, outH, c.opts.Worker.withDefaults(c.opts), emit)
+	} else {
+		ds, decErr = codec.Decode(ctx, src, decOpts, newFrameConverter(outW, outH), emit)
+	}
 	close(frames)
 	encErr := <-encodeErr // the encoder is done with c.stats from here on
 	c.stats.DecodeTime = time.Since(decodeStart)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
 	"github.com/musicpresence/animated-album-covers/gifenc"
@@ -63,4 +64,22 @@ func (s *frameScaler) scale(p *h264.Picture) (*gifenc.YCbCr, error) {
 	s.c.scale(out.Cb, p.Cb, p.CStride)
 	s.c.scale(out.Cr, p.Cr, p.CStride)
 	return out, nil
+}
+
+// newFrameConverter returns the function the decode stage turns pictures into outW x outH frames
+// with, in process or in a decode worker alike, so that both make the same bytes. Each decoding
+// goroutine gets its own scaler (they keep a row buffer).
+func newFrameConverter(outW, outH int) func(*h264.Picture) (*gifenc.YCbCr, error) {
+	scalers := sync.Pool{New: func() any { return (*frameScaler)(nil) }}
+	return func(p *h264.Picture) (*gifenc.YCbCr, error) {
+		s := scalers.Get().(*frameScaler)
+		if s == nil || s.srcW != p.Width || s.srcH != p.Height {
+			var err error
+			if s, err = newFrameScaler(p.Width, p.Height, outW, outH); err != nil {
+				return nil, err
+			}
+		}
+		defer scalers.Put(s)
+		return s.scale(p)
+	}
 }

@@ -29,6 +29,13 @@ type Options struct {
 	// Source configures fetching: timeouts, byte limit, the host check, the HTTP client.
 	// The output size and duration limit above are passed on to it.
 	Source codec.OpenOptions
+	// Isolate decodes in a child process (a decode worker, see isolate.go) with memory and CPU
+	// limits, so that a crash of the C decoder fails this conversion only: with
+	// ErrDecoderCrashed. The output is the same bytes either way.
+	Isolate bool
+	// Worker says how the decode worker runs when Isolate is set; the zero value runs this
+	// executable with WorkerCommand at the default limits.
+	Worker WorkerOptions
 	// Progress, when set, is called with the statistics so far after every GIF frame, on the
 	// encoding goroutine; it must be quick.
 	Progress func(Stats)
@@ -65,6 +72,9 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrOptions, err))
 		}
 	}
+	if o.Worker.MaxMemory < 0 || o.Worker.MaxCPU < 0 {
+		errs = append(errs, fmt.Errorf("%w: decode worker limits %d bytes, %s CPU, want 0 (default) or more", ErrOptions, o.Worker.MaxMemory, o.Worker.MaxCPU))
+	}
 	if o.Threads < 0 || o.Threads > MaxThreads {
 		errs = append(errs, fmt.Errorf("%w: %d threads, want 1..%d", ErrOptions, o.Threads, MaxThreads))
 	}
@@ -95,7 +105,7 @@ func (o Options) withDefaults() Options {
 }
 
 // Fingerprint names the output these options make: equal fingerprints, identical bytes for the
-// same source. Threads does not change the output and is left out.
+// same source. Threads, Isolate and Worker do not change the output and are left out.
 func (o Options) Fingerprint() string {
 	o = o.withDefaults()
 	s := fmt.Sprintf("v%d size=%d fps=%g max=%s colors=%d dither=%s",

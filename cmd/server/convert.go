@@ -31,6 +31,7 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.Colors, "colors", 0, "palette size, 2..256 (0: the encoder's default)")
 	fs.StringVar(&opts.Dither, "dither", "bayer", "bayer, floyd-steinberg or none")
 	fs.IntVar(&opts.Threads, "threads", 1, "decoders running at once")
+	fs.BoolVar(&opts.Isolate, "isolate", false, "decode in a child process with memory and CPU limits (as the service does)")
 	var renditions renditionFlags
 	renditions.register(fs)
 	if err := fs.Parse(args); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -50,6 +52,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if name == "-h" || name == "-help" || name == "--help" || name == "help" {
 		usage(stdout)
 		return exitOK
+	}
+	if name == pipeline.WorkerCommand {
+		// Hidden from usage: the decode worker an isolated conversion starts from this binary.
+		return pipeline.RunDecodeWorker(args[1:], os.Stdin, stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == name {
