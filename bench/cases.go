@@ -12,6 +12,8 @@ type benchCase struct {
 	URL     bool   // every tool reads it from the throttled origin
 	Earlier bool   // also run the earlier service (download, then convert)
 	Quick   bool   // part of -quick
+	// Renditions gives ours TIDAL's rendition rule for the local origin (renditions.go).
+	Renditions bool
 }
 
 // cases, in the order of the report. The committed fixtures come first: small and quick, they
@@ -29,6 +31,7 @@ var cases = []*benchCase{
 	{Name: "1280 hi file", Input: inHi},
 	{Name: "Apple HLS master (URL)", Input: inApple, URL: true},
 	{Name: "TIDAL 1280 lo (URL)", Input: inTIDAL, URL: true, Earlier: true, Quick: true},
+	{Name: caseTIDALRenditions, Input: inTIDAL, URL: true, Renditions: true},
 	{Name: "1280 hi (URL)", Input: inHi, URL: true, Earlier: true},
 }
 

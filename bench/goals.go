@@ -134,7 +134,7 @@ func (rs resultSet) goals() []goal {
 		}
 		gs = append(gs, g)
 	}
-	return gs
+	return append(gs, rs.renditionGoals()...)
 }
 
 func secs(d time.Duration) string {

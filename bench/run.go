@@ -43,7 +43,11 @@ func (r *runner) run(ctx context.Context, c *benchCase, in *input, t tool, rep i
 		if threads == 0 {
 			threads = runtime.NumCPU()
 		}
-		s = r.process(ctx, out, r.server, "convert", "-threads", strconv.Itoa(threads), src, "-")
+		args := []string{"convert", "-threads", strconv.Itoa(threads)}
+		if c.Renditions {
+			args = append(args, renditionArgs(r.origin.URL)...)
+		}
+		s = r.process(ctx, out, r.server, append(args, src, "-")...)
 	case toolFFmpeg:
 		s = r.process(ctx, out, r.ff.ffmpeg, recipe(src, t.Threads)...)
 	case toolEarlier:
