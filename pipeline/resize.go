@@ -65,6 +65,7 @@ type planeScaler struct {
 	x, y                   areaTaps
 	acc                    []uint32 // one source-width row of vertically weighted sums
 	fx, fy                 int      // block size when the ratio is whole on both axes, else 0
+	words                  []uint64 // row sums in 16-bit lanes, for scaleBoxWords
 }
 
 func newPlaneScaler(srcW, srcH, dstW, dstH int) (*planeScaler, error) {

@@ -6,10 +6,9 @@ import "encoding/binary"
 // of 80) is a plain box filter: every source sample of a block weighs the same, so the sums need
 // no multiplications, and 8 samples are added at a time inside one 64-bit word.
 
-// maxSWARBlock bounds the block width summed in 64-bit words: four 16-bit lanes, each holding the
-// sum of two samples per word added, must not overflow when added together at the end
-// (4 * 510 * width/8 < 65536).
-const maxSWARBlock = 128
+// maxSWARRows bounds the rows summed in 16-bit lanes before they are reduced: each lane holds
+// the sum of two samples per row, so 128 rows stay below 65536 (2 * 255 * 128 = 65280).
+const maxSWARRows = 128
 
 // boxRatio returns the block size when src maps onto dst by a whole ratio on both axes.
 func boxRatio(srcW, srcH, dstW, dstH int) (fx, fy int, ok bool) {
@@ -21,16 +20,22 @@ func boxRatio(srcW, srcH, dstW, dstH int) (fx, fy int, ok bool) {
 
 // scaleBox is scale for a whole ratio of fx x fy.
 func (s *planeScaler) scaleBox(dst, src []byte, stride, fx, fy int) {
+	if fx%8 == 0 && fy <= maxSWARRows {
+		s.scaleBoxWords(dst, src, stride, fx, fy)
+		return
+	}
 	acc := s.acc[:s.dstW]
 	n := uint32(fx * fy)
 	for oy := range s.dstH {
 		clear(acc)
 		for k := range fy {
 			row := src[(oy*fy+k)*stride:][:s.srcW]
-			if fx%8 == 0 && fx <= maxSWARBlock {
-				addBlockSums8(acc, row, fx)
-			} else {
-				addBlockSums(acc, row, fx)
+			for ox := range acc {
+				var sum uint32
+				for _, v := range row[ox*fx : ox*fx+fx] {
+					sum += uint32(v)
+				}
+				acc[ox] += sum
 			}
 		}
 		out := dst[oy*s.dstW:][:s.dstW]
@@ -40,28 +45,38 @@ func (s *planeScaler) scaleBox(dst, src []byte, stride, fx, fy int) {
 	}
 }
 
-// addBlockSums adds the sum of each run of fx samples of row to acc.
-func addBlockSums(acc []uint32, row []byte, fx int) {
-	for ox := range acc {
-		var sum uint32
-		for _, v := range row[ox*fx : ox*fx+fx] {
-			sum += uint32(v)
-		}
-		acc[ox] += sum
-	}
-}
+// lanes selects the even bytes of a little-endian word as four 16-bit lanes.
+const lanes = 0x00FF00FF00FF00FF
 
-// addBlockSums8 is addBlockSums for fx a multiple of 8: each 8 bytes are read as one word, added
-// in pairs into four 16-bit lanes, and the lanes summed with one multiplication at the end.
-func addBlockSums8(acc []uint32, row []byte, fx int) {
-	const lanes = 0x00FF00FF00FF00FF
-	for ox := range acc {
-		block := row[ox*fx : ox*fx+fx]
-		var pairs uint64
-		for i := 0; i+8 <= len(block); i += 8 {
-			w := binary.LittleEndian.Uint64(block[i:])
-			pairs += w&lanes + (w>>8)&lanes
+// scaleBoxWords is scaleBox for blocks a whole number of 8-byte words wide: each source row is
+// read a word at a time and added, two samples per 16-bit lane, into one word per 8 source
+// columns; after the block's rows, each output sample sums its words' lanes with one
+// multiplication.
+func (s *planeScaler) scaleBoxWords(dst, src []byte, stride, fx, fy int) {
+	words := s.srcW / 8
+	if len(s.words) < words {
+		s.words = make([]uint64, words)
+	}
+	sums := s.words[:words]
+	per := fx / 8 // words per output sample
+	n := uint32(fx * fy)
+	for oy := range s.dstH {
+		clear(sums)
+		for k := range fy {
+			row := src[(oy*fy+k)*stride:][:8*words]
+			for i := range sums {
+				w := binary.LittleEndian.Uint64(row[8*i:])
+				sums[i] += w&lanes + (w>>8)&lanes
+			}
 		}
-		acc[ox] += uint32((pairs * 0x0001000100010001) >> 48)
+		out := dst[oy*s.dstW:][:s.dstW]
+		for ox := range out {
+			var a uint32
+			for _, w := range sums[ox*per : ox*per+per] {
+				// Lanes sum to at most 4 * 65280: fold in 32 bits, not 16.
+				a += uint32(w&0xFFFF + w>>16&0xFFFF + w>>32&0xFFFF + w>>48)
+			}
+			out[ox] = uint8((a + n/2) / n)
+		}
 	}
 }

@@ -177,3 +177,25 @@ func BenchmarkPlaneScalerGeneral1280To80(b *testing.B) {
 		s.scale(dst, src, 1280)
 	}
 }
+
+// The word-wise box path at its row limit, on the largest samples, neither overflows a lane
+// nor loses a sample: white stays white.
+func TestBoxWordsAtLaneLimit(t *testing.T) {
+	for _, c := range [][4]int{{1024, 1024, 8, 8}, {1280, 1280, 80, 80}, {256, 4, 1, 1}} {
+		src := make([]byte, c[0]*c[1])
+		for i := range src {
+			src[i] = 255
+		}
+		s, err := newPlaneScaler(c[0], c[1], c[2], c[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]byte, c[2]*c[3])
+		s.scale(dst, src, c[0])
+		for i, v := range dst {
+			if v != 255 {
+				t.Fatalf("%v: sample %d = %d, want 255", c, i, v)
+			}
+		}
+	}
+}
