@@ -41,6 +41,7 @@ type Config struct {
 	JobConcurrency    int           // CONVERSION_JOB_CONCURRENCY
 	QueueSize         int           // CONVERSION_QUEUE_SIZE
 	Threads           int           // CONVERSION_THREADS (or CONVERSION_FFMPEG_THREADS)
+	IsolateDecoder    bool          // CONVERSION_ISOLATE_DECODER: decode in a child process (pipeline.Options.Isolate)
 	// Renditions: SOURCE_RENDITION_RULES in front of the built-in rules; nil when
 	// SOURCE_RENDITIONS=0 (every source fetched exactly as asked).
 	Renditions []codec.RenditionRule
@@ -48,6 +49,9 @@ type Config struct {
 	RedisURL string // REDIS_URL, or redis://REDIS_HOSTNAME:REDIS_PORT; empty: in-process store
 	Debug    bool   // DEBUG
 
+	// DecoderWorker sets the decode worker's limits when IsolateDecoder is on (not in the
+	// contract: the defaults follow the conversion limits; tests lower them).
+	DecoderWorker pipeline.WorkerOptions
 	// MemoryStoreBytes bounds the in-process store's results (not in the contract: the original
 	// always had Redis).
 	MemoryStoreBytes int64
@@ -86,6 +90,9 @@ func (c Config) PipelineOptions() pipeline.Options {
 		FrameRate:   c.OutputFrameRate,
 		MaxDuration: c.MaxStreamDuration,
 		Threads:     c.Threads,
+		Isolate:     c.IsolateDecoder,
+		Worker:      c.DecoderWorker,
+		Source:      codec.OpenOptions{Renditions: c.Renditions},
 	}
 }
 
@@ -119,6 +126,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		JobConcurrency:      p.positive("CONVERSION_JOB_CONCURRENCY", runtime.NumCPU()),
 		QueueSize:           p.nonNegative("CONVERSION_QUEUE_SIZE", defaultQueueSize),
 		Threads:             p.positive("CONVERSION_THREADS", p.positive("CONVERSION_FFMPEG_THREADS", 1)),
+		IsolateDecoder:      p.booleanOr("CONVERSION_ISOLATE_DECODER", true),
 		Renditions:          p.renditions(),
 		RedisURL:            p.redisURL(),
 		Debug:               p.boolean("DEBUG"),
@@ -174,10 +182,12 @@ func (p *configParser) required(name string) string {
 	return v
 }
 
-func (p *configParser) boolean(name string) bool {
+func (p *configParser) boolean(name string) bool { return p.booleanOr(name, false) }
+
+func (p *configParser) booleanOr(name string, def bool) bool {
 	v, ok := p.get(name)
 	if !ok {
-		return false
+		return def
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {

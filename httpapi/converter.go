@@ -14,13 +14,13 @@ import (
 // cache keys stay the URL the client asked for, whichever rendition is read.
 func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
 	opts := cfg.PipelineOptions()
-	opts.Source = codec.OpenOptions{FetchOptions: codec.FetchOptions{
+	opts.Source.FetchOptions = codec.FetchOptions{
 		Client:     policy.Client(),
 		Timeout:    cfg.StreamHTTPTimeout,
 		MaxBytes:   cfg.MaxSourceBytes,
 		BufferSize: cfg.StreamBufferSize,
 		CheckURL:   policy.CheckURL,
-	}, Renditions: cfg.Renditions}
+	}
 	return func(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
 		return pipeline.Convert(ctx, input, opts, w)
 	}

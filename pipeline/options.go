@@ -105,11 +105,13 @@ func (o Options) withDefaults() Options {
 }
 
 // Fingerprint names the output these options make: equal fingerprints, identical bytes for the
-// same source. Threads, Isolate and Worker do not change the output and are left out.
+// same source. Threads, Isolate and Worker do not change the output and are left out; whether
+// rendition rules are on does (a smaller rendition makes other bytes), so replicas configured
+// differently never share results.
 func (o Options) Fingerprint() string {
 	o = o.withDefaults()
-	s := fmt.Sprintf("v%d size=%d fps=%g max=%s colors=%d dither=%s",
-		algorithmVersion, o.Size, o.FrameRate, o.MaxDuration, o.Colors, o.Dither)
+	s := fmt.Sprintf("v%d size=%d fps=%g max=%s colors=%d dither=%s renditions=%t",
+		algorithmVersion, o.Size, o.FrameRate, o.MaxDuration, o.Colors, o.Dither, len(o.Source.Renditions) > 0)
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:6])
 }
