@@ -112,7 +112,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, token, id s
 		return
 	}
 	rc := http.NewResponseController(w)
-	if err := rc.SetWriteDeadline(time.Now().Add(s.jobs.timeout + writeSlack)); err != nil {
+	if err := rc.SetWriteDeadline(time.Now().Add(s.jobs.timeout + s.writeSlack)); err != nil {
 		s.logger(ctx).Debug("cannot extend write deadline", "err", err)
 	}
 	w.WriteHeader(http.StatusOK)

@@ -32,6 +32,7 @@ type Server struct {
 	fingerprint string      // of the conversion options, part of every result's id
 	now         func() time.Time
 	handler     http.Handler
+	writeSlack  time.Duration // of a stream's write deadline (the constant; tests shorten it)
 }
 
 // Deps are what a Server runs on besides its configuration.
@@ -59,6 +60,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		tokenAuth:   newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
 		fingerprint: cfg.PipelineOptions().Fingerprint(),
 		now:         time.Now,
+		writeSlack:  writeSlack,
 	}
 	if cfg.MetricsAuth() {
 		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
