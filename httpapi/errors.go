@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 // Errors of the service itself, each with the status it answers.
@@ -61,6 +62,10 @@ func conversionStatus(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound
+	case errors.Is(err, pipeline.ErrDecoderCrashed):
+		// Not 502: that says the origin failed. Not 415: a crash does not prove the source
+		// unsupported (a decoder bug, or the memory limit). It is this service failing.
+		return http.StatusInternalServerError
 	default:
 		return http.StatusInternalServerError
 	}
@@ -68,6 +73,9 @@ func conversionStatus(err error) int {
 
 // conversionResult names the outcome of a conversion for conversions_total{result}.
 func conversionResult(err error) string {
+	if errors.Is(err, pipeline.ErrDecoderCrashed) {
+		return "decoder_crash" // a 500 of its own: a decoder bug or a hostile source to look at
+	}
 	switch conversionStatus(err) {
 	case http.StatusInternalServerError:
 		if err == nil {
@@ -91,6 +99,9 @@ func conversionResult(err error) string {
 // failed and with which input (the codec's errors are written for users), but an unknown error
 // may carry internals, so it is replaced.
 func publicMessage(err error) string {
+	if errors.Is(err, pipeline.ErrDecoderCrashed) {
+		return "conversion failed: the video decoder crashed on this source"
+	}
 	if conversionStatus(err) == http.StatusInternalServerError {
 		return "conversion failed"
 	}

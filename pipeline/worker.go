@@ -263,14 +263,16 @@ func (s *pipeSource) stop() {
 	<-s.done
 }
 
-// workerFault is a crash a test asks the worker to have: AAC_TEST_WORKER_CRASH=KIND[:MATCH]
-// makes the decode stage call h264.Fault(KIND) on the faultAfter-th picture of every stream whose
-// URL contains MATCH (all streams without it). Only test binaries read the variable.
+// workerFault is a crash a test asks the worker to have: AAC_TEST_WORKER_CRASH=KIND[:MATCH[:N]]
+// makes the decode stage call h264.Fault(KIND) on the N-th picture (default faultAfter) of every
+// stream whose URL contains MATCH (every stream when MATCH is empty; it cannot hold a colon).
+// Only test binaries read the variable.
 type workerFault struct {
 	kind, match string
+	after       int64
 }
 
-// faultAfter is the picture the fault comes at: late enough that frames are already out.
+// faultAfter is the picture the fault comes at by default: late enough that GIF bytes are out.
 const faultAfter = 10
 
 func faultFromEnv() *workerFault {
@@ -281,14 +283,19 @@ func faultFromEnv() *workerFault {
 	if !ok || v == "" {
 		return nil
 	}
-	kind, match, _ := strings.Cut(v, ":")
-	return &workerFault{kind: kind, match: match}
+	kind, rest, _ := strings.Cut(v, ":")
+	match, after, _ := strings.Cut(rest, ":")
+	f := &workerFault{kind: kind, match: match, after: faultAfter}
+	if n, err := strconv.ParseInt(after, 10, 64); err == nil && n > 0 {
+		f.after = n
+	}
+	return f
 }
 
 func (f *workerFault) wrap(convert func(*h264.Picture) (*gifenc.YCbCr, error)) func(*h264.Picture) (*gifenc.YCbCr, error) {
 	var n atomic.Int64
 	return func(p *h264.Picture) (*gifenc.YCbCr, error) {
-		if n.Add(1) == faultAfter {
+		if n.Add(1) == f.after {
 			if err := h264.Fault(f.kind); err != nil {
 				return nil, err
 			}
