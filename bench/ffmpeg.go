@@ -20,7 +20,7 @@ type ffmpegTools struct {
 }
 
 // errNoFFmpeg says what to do, since a bare "executable file not found" does not.
-var errNoFFmpeg = errors.New("bench needs ffmpeg and ffprobe on PATH: run `make bench-deps` (scripts/install-deps.sh bench) or apt-get install ffmpeg x264")
+var errNoFFmpeg = errors.New("needs ffmpeg and ffprobe on PATH: run `make bench-deps` (scripts/install-deps.sh bench) or apt-get install ffmpeg x264")
 
 func findFFmpeg(ctx context.Context) (*ffmpegTools, error) {
 	ff, err := exec.LookPath("ffmpeg")
