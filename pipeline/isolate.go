@@ -38,14 +38,16 @@ type WorkerOptions struct {
 
 // DefaultWorkerMemory is the decode worker's default memory budget: address space, not
 // resident memory, as that is what RLIMIT_AS bounds; thread stacks and glibc's malloc arenas
-// reserve more than they touch. A worker converting the 1280x1280 benchmark clip adds about
-// MEASURED to its address space at start (bench/RESULTS.md, "Decoder isolation"); 512 MiB leaves
-// room for larger sources and stops a runaway allocation long before the host's memory is at risk.
+// reserve more than they touch. Converting the 1280x1280 benchmark clip needs a budget of 80 MiB
+// with one decoder and 112 MiB with two (BenchmarkWorkerMemory, bench/RESULTS.md "Decoder
+// isolation"); 512 MiB leaves room for larger sources and more threads, and stops a runaway
+// allocation long before the host's memory is at risk.
 const DefaultWorkerMemory = 512 << 20
 
-// The default CPU limit: decoding costs about 0.2 s of CPU per second of a 1280x1280 30 fps
-// cover (bench/RESULTS.md); 4 s per second of media and 10 s to start covers a 4096x4096 source,
-// and a decoder stuck in a loop is ended within minutes even if its parent is gone.
+// The default CPU limit: a conversion of the 1280x1280 benchmark clip costs about 0.15 s of CPU
+// per second of media (BenchmarkIsolation); 4 s per second and 10 s to start cover a 4096x4096
+// source with room to spare, and end a decoder stuck in a loop within minutes even if its
+// parent is gone.
 const (
 	workerCPUBase      = 10 * time.Second
 	workerCPUPerSecond = 4
