@@ -102,28 +102,30 @@ type decidedPicture struct {
 }
 
 func newLookahead(src Source, sel FrameSelector) *lookahead {
-	return &lookahead{src: src, sel: sel, recent: make([]decidedPicture, 0, 2*maxReorder)}
+	return &lookahead{src: src, sel: sel, recent: make([]decidedPicture, 0, maxLookahead)}
 }
+
+// maxLookahead bounds how far the lookahead reads beyond maxReorder when the pictures it holds
+// cannot yet tell where the next one's presentation time falls (see next).
+const maxLookahead = 4 * maxReorder
 
 // next returns the next sample with its decision, or io.EOF.
 func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	for !l.done && len(l.queue) <= maxReorder {
-		s, err := l.src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			l.done = true
-			break
-		}
-		if err != nil {
+		if err := l.read1(ctx); err != nil {
 			return selectedSample{}, err
 		}
-		l.read++
-		if !l.sel.Within(s.DTS) && l.sel.MaxDuration > 0 {
-			l.done = true
-			// Its time still bounds the last picture before the limit.
-			l.remember(decidedPicture{pts: s.PTS})
-			break
+	}
+	// A picture held back long in the decoded picture buffer (a P picture ahead of 15 B
+	// pictures) has its successor in presentation order more than maxReorder samples later.
+	// A sample not yet read is presented at or after the last decoding time read (DTS never
+	// decreases, PTS never precedes DTS), so reading on until that time passes the end of the
+	// first sample's slot and the next presentation time in view makes the decision certain.
+	// Found by FuzzFrameSelection: without it two frames overlapped or shared a slot.
+	for !l.done && len(l.queue) > 0 && len(l.queue) < maxLookahead && l.queue[len(l.queue)-1].DTS < l.horizon() {
+		if err := l.read1(ctx); err != nil {
+			return selectedSample{}, err
 		}
-		l.queue = append(l.queue, s)
 	}
 	if len(l.queue) == 0 {
 		return selectedSample{}, io.EOF
@@ -204,6 +206,50 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	}
 	out.decode = out.show || (!s.NonReference && l.referencedBefore(s))
 	return out, nil
+}
+
+// read1 reads one sample into the queue, or notes that the source ended or the limit is reached.
+func (l *lookahead) read1(ctx context.Context) error {
+	s, err := l.src.Next(ctx)
+	if errors.Is(err, io.EOF) {
+		l.done = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l.read++
+	if !l.sel.Within(s.DTS) && l.sel.MaxDuration > 0 {
+		l.done = true
+		// Its time still bounds the last picture before the limit.
+		l.remember(decidedPicture{pts: s.PTS})
+		return nil
+	}
+	l.queue = append(l.queue, s)
+	return nil
+}
+
+// horizon is the presentation time up to which the first queued sample's decision needs to
+// see every picture: the end of its slot, and the first presentation time in view after that
+// slot (or after the sample, when every picture is kept).
+func (l *lookahead) horizon() time.Duration {
+	s := l.queue[0]
+	h := s.PTS + max(s.Duration, l.step)
+	slot := l.sel.Slot(s.PTS)
+	if l.sel.FrameRate > 0 {
+		h = max(h, l.sel.SlotTime(slot+1))
+	}
+	next, found := time.Duration(0), false
+	for _, q := range l.queue[1:] {
+		after := q.PTS > s.PTS && (l.sel.FrameRate <= 0 || l.sel.Slot(q.PTS) > slot)
+		if after && (!found || q.PTS < next) {
+			next, found = q.PTS, true
+		}
+	}
+	if found {
+		h = max(h, next)
+	}
+	return h
 }
 
 // slotView is what the lookahead sees of the other pictures of a sample's output slot.
