@@ -115,13 +115,18 @@ func decodeIsolated(ctx context.Context, src codec.Source, opts codec.DecodeOpti
 	fed := make(chan error, 1)
 	go func() { fed <- feedWorker(feedCtx, src, header, stdin, kill) }()
 
-	a := readWorkerAnswer(stdout, outW, outH, emit)
+	rd := newMsgReader(stdout, max(frameMessageSize(outW, outH, true), doneFixedSize+maxErrorBytes))
+	a := readWorkerAnswer(rd, outW, outH, emit)
 	if !a.answered || a.broken != nil || a.emitErr != nil {
 		kill()
 	}
-	// The worker, having answered, waits for stdin to close before it exits.
+	// The worker may answer before it has every sample (an error, the duration limit), and then
+	// waits for stdin to close before it exits: the rest of the source is not wanted.
 	stopFeed()
 	srcErr := <-fed
+	if a.answered && a.broken == nil && a.emitErr == nil {
+		a.expectEnd(rd)
+	}
 	waitErr := cmd.Wait()
 
 	switch {
@@ -146,20 +151,14 @@ type workerAnswer struct {
 	emitErr  error // emit failed: the conversion stops
 }
 
-// readWorkerAnswer reads frames, emitting each, then the final answer, then the end of stdout.
-func readWorkerAnswer(stdout io.Reader, outW, outH int, emit func(codec.Frame[*gifenc.YCbCr]) error) workerAnswer {
-	rd := newMsgReader(stdout, max(frameMessageSize(outW, outH, true), doneFixedSize+maxErrorBytes))
+// readWorkerAnswer reads frames, emitting each, up to the final answer.
+func readWorkerAnswer(rd *msgReader, outW, outH int, emit func(codec.Frame[*gifenc.YCbCr]) error) workerAnswer {
 	var a workerAnswer
 	for {
 		typ, payload, err := rd.next()
 		switch {
 		case err != nil:
-			if !a.answered || !errors.Is(err, io.EOF) {
-				a.broken = fmt.Errorf("reading its answer: %w", err)
-			}
-			return a
-		case a.answered:
-			a.broken = fmt.Errorf("%w: message %q after the answer", errProtocol, typ)
+			a.broken = fmt.Errorf("reading its answer: %w", err)
 			return a
 		case typ == msgFrame:
 			f, err := parseFrame(payload, outW, outH)
@@ -182,10 +181,23 @@ func readWorkerAnswer(stdout io.Reader, outW, outH int, emit func(codec.Frame[*g
 				return a
 			}
 			a.stats, a.err, a.answered = stats, decErr, true
+			return a
 		default:
 			a.broken = fmt.Errorf("%w: unknown message %q", errProtocol, typ)
 			return a
 		}
+	}
+}
+
+// expectEnd checks that the worker says nothing after its answer: stdout ends.
+func (a *workerAnswer) expectEnd(rd *msgReader) {
+	typ, _, err := rd.next()
+	switch {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		a.broken = fmt.Errorf("after its answer: %w", err)
+	default:
+		a.broken = fmt.Errorf("%w: message %q after the answer", errProtocol, typ)
 	}
 }
 

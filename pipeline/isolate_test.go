@@ -195,6 +195,43 @@ func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
 	}
 }
 
+// stallingSource is a stream the decoder refuses at once (over the size limit) whose origin then
+// stalls: Next blocks until its context ends.
+type stallingSource struct{}
+
+func (stallingSource) Info() codec.StreamInfo {
+	return codec.StreamInfo{Width: 5000, Height: 5000, URL: "stalling.mp4"}
+}
+func (stallingSource) Next(ctx context.Context) (codec.Sample, error) {
+	<-ctx.Done()
+	return codec.Sample{}, ctx.Err()
+}
+func (stallingSource) Close() error { return nil }
+
+// A worker that answers before the stream ends (here: an error at once) ends the conversion at
+// once, as codec.Decode does in process, without waiting for the rest of the source.
+func TestIsolatedEarlyAnswerStopsTheSource(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := decodeIsolated(t.Context(), stallingSource{}, codec.DecodeOptions{}, 80, 80,
+			WorkerOptions{}.withDefaults(Options{}.withDefaults()), func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		_, want := codec.Decode(t.Context(), stallingSource{}, codec.DecodeOptions{}, newFrameConverter(80, 80),
+			func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+		if !errors.Is(err, codec.ErrUnsupported) || err.Error() != want.Error() {
+			t.Errorf("err = %v, want %v", err, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the conversion waited for a source the worker no longer needs")
+	}
+	if n := childProcesses(t); n != 0 {
+		t.Errorf("%d child processes left", n)
+	}
+}
+
 // The parent believes nothing a worker sends: every malformed answer is a crash, not a GIF.
 func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 	const w, h = 8, 6
@@ -232,7 +269,11 @@ func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 			put(m)
 		}
 		frames := 0
-		a := readWorkerAnswer(&buf, w, h, func(codec.Frame[*gifenc.YCbCr]) error { frames++; return nil })
+		rd := newMsgReader(&buf, frameMessageSize(w, h, true))
+		a := readWorkerAnswer(rd, w, h, func(codec.Frame[*gifenc.YCbCr]) error { frames++; return nil })
+		if a.answered && a.broken == nil {
+			a.expectEnd(rd)
+		}
 		healthy := a.answered && a.broken == nil
 		if healthy != tt.healthy || frames != tt.frames {
 			t.Errorf("%s: healthy %v (%v), %d frames; want %v, %d", tt.name, healthy, a.broken, frames, tt.healthy, tt.frames)
