@@ -101,6 +101,7 @@ func decodeIsolated(ctx context.Context, src codec.Source, opts codec.DecodeOpti
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
+		stdin.Close() // Start, which would close it, never runs
 		return codec.DecodeStats{}, fmt.Errorf("pipeline: decode worker: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
