@@ -75,28 +75,40 @@ var tidalSizes = []int{80, 160, 320, 640, 1280}
 // source is the mezzanine every large input is encoded from: the synthetic content of
 // testdata/make-fixtures.sh (mandelbrot under testsrc2, temporal grain) at 1280x1280, made once
 // and kept nearly lossless (x264 CRF 10) so that later encodes need not render it again.
+//
+// It is made with the BT.709 matrix and says so in its colour description, as HD covers do, so
+// that every decoder and the reference frames agree on its colours. (Unlabelled, FFmpeg assumes
+// BT.601 at any size while players, and our decoder, assume BT.709 from 720 lines on: the
+// comparison would then measure that disagreement, not the conversion.)
 func (c *corpus) source(ctx context.Context) (string, error) {
-	path := filepath.Join(c.work, "src", "source-1280x1280.mkv")
+	path := filepath.Join(c.work, "src", "source-1280x1280-bt709.mkv")
 	return path, c.make(path, func(tmp string) error {
 		c.log.Info("corpus: rendering the synthetic source (about 30 s of CPU)", "file", path)
-		return c.ff.run(ctx, encodeTimeout, "-f", "lavfi", "-i", synthetic(contentSize, contentRate, contentSeconds),
-			"-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-pix_fmt", "yuv420p", "-f", "matroska", tmp)
+		args := []string{"-f", "lavfi", "-i", synthetic(contentSize, contentRate, contentSeconds),
+			"-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-pix_fmt", "yuv420p"}
+		args = append(args, bt709...)
+		return c.ff.run(ctx, encodeTimeout, append(args, "-f", "matroska", tmp)...)
 	})
 }
 
-// synthetic is make-fixtures.sh's src(): detail, motion and grain, like a real cover.
+// bt709 labels an encode's colour description (H.264 VUI, E.2.1) as BT.709.
+var bt709 = []string{"-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"}
+
+// synthetic is make-fixtures.sh's src(): detail, motion and grain, like a real cover; its RGB
+// is turned into YCbCr with the BT.709 matrix.
 func synthetic(size, rate, seconds int) string {
 	s := fmt.Sprintf("size=%dx%d:rate=%d", size, size, rate)
-	return fmt.Sprintf("mandelbrot=%s,format=yuv420p[m];testsrc2=%s,format=yuv420p[t];[m][t]blend=all_mode=average,noise=alls=6:allf=t,trim=duration=%d", s, s, seconds)
+	yuv := "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+	return fmt.Sprintf("mandelbrot=%s,%s[m];testsrc2=%s,%s[t];[m][t]blend=all_mode=average,noise=alls=6:allf=t,trim=duration=%d", s, yuv, s, yuv, seconds)
 }
 
 // h264Args are x264 settings like TIDAL's and Apple's encodes (High, B-pyramid, fixed GOP),
 // at an average bitrate with a VBV cap so that the file's rate is what its name says.
 func h264Args(preset string, kbps int) []string {
-	return []string{"-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-preset", preset,
+	return append([]string{"-c:v", "libx264", "-profile:v", "high", "-pix_fmt", "yuv420p", "-preset", preset,
 		"-b:v", strconv.Itoa(kbps) + "k", "-maxrate", strconv.Itoa(kbps*3/2) + "k", "-bufsize", strconv.Itoa(kbps*2) + "k",
 		"-g", strconv.Itoa(gop), "-keyint_min", strconv.Itoa(gop), "-sc_threshold", "0", "-bf", "3",
-		"-x264-params", "b-pyramid=normal", "-an"}
+		"-x264-params", "b-pyramid=normal", "-an"}, bt709...)
 }
 
 // scaleFilter makes size x size from the 1280 source: area averaging down, Lanczos up.

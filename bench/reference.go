@@ -15,7 +15,11 @@ import (
 const referenceRate = 24
 
 // references makes and caches the frames GIFs are compared with: the source as given, decoded by
-// FFmpeg, at 24 fps, area-scaled straight to the GIF's size (PERFORMANCE.md's method), as RGB.
+// FFmpeg, at 24 fps, turned into RGB at full size (chroma interpolated to every pixel, with the
+// matrix its colour description names), then area-scaled to the GIF's size. Scaling 4:2:0
+// straight to RGB at the small size, as PERFORMANCE.md did, keeps chroma at half the output size
+// (swscale scales the chroma planes to the output's chroma size first): a GIF that keeps more
+// colour detail than that then scores worse against it, not better.
 type references struct {
 	ff  *ffmpegTools
 	dir string // work/ref
@@ -23,7 +27,7 @@ type references struct {
 }
 
 func (r *references) get(ctx context.Context, in *input, w, h int) (*quality.Reference, error) {
-	key := fmt.Sprintf("%s-%dx%d-%dfps.rgb", slug(in.Name), w, h, referenceRate)
+	key := fmt.Sprintf("%s-%dx%d-%dfps-fullchroma.rgb", slug(in.Name), w, h, referenceRate)
 	if ref, ok := r.mem[key]; ok {
 		return ref, nil
 	}
@@ -34,7 +38,8 @@ func (r *references) get(ctx context.Context, in *input, w, h int) (*quality.Ref
 		}
 		tmp := path + ".tmp"
 		err := r.ff.run(ctx, 10*time.Minute, "-t", "30", "-i", in.Reference, "-map", "0:v:0",
-			"-vf", "fps="+strconv.Itoa(referenceRate)+",scale="+strconv.Itoa(w)+":"+strconv.Itoa(h)+":flags=area",
+			"-vf", "fps="+strconv.Itoa(referenceRate)+",scale=flags=bicubic+full_chroma_int+accurate_rnd,format=rgb24,"+
+				"scale="+strconv.Itoa(w)+":"+strconv.Itoa(h)+":flags=area",
 			"-pix_fmt", "rgb24", "-f", "rawvideo", tmp)
 		if err == nil {
 			err = os.Rename(tmp, path)
