@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,8 +36,11 @@ func expectedFrames(t *testing.T, name string) int {
 	return n
 }
 
+// TestDecodeCommand decodes every fixture kind from a file and from an http URL.
 func TestDecodeCommand(t *testing.T) {
 	dir := t.TempDir()
+	origin := httptest.NewServer(http.FileServer(http.Dir(testdata)))
+	defer origin.Close()
 	for _, tc := range []struct {
 		name   string
 		input  string
@@ -51,29 +56,31 @@ func TestDecodeCommand(t *testing.T) {
 		{"video_ts_200x200", "hls/video_ts_200x200.m3u8", []string{"-threads", "2"}, -1, "YUV4MPEG2 W200 H200 "},
 		{"video_sdr_160x160", "hls/master.m3u8", nil, -1, "YUV4MPEG2 W160 H160 "},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".y4m")
-			var stdout, stderr bytes.Buffer
-			args := append(append([]string{"decode"}, tc.flags...), "-o", out, filepath.Join(testdata, tc.input))
-			if code := run(args, &stdout, &stderr); code != exitOK {
-				t.Fatalf("exit %d: %s", code, stderr.String())
-			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.HasPrefix(data, []byte(tc.header)) {
-				t.Errorf("header %q, want prefix %q", data[:bytes.IndexByte(data, '\n')+1], tc.header)
-			}
-			want := tc.frames
-			if want < 0 {
-				want = expectedFrames(t, tc.name)
-			}
-			if n := bytes.Count(data, []byte("FRAME\n")); n != want {
-				t.Errorf("%d frames, want %d", n, want)
-			}
-			t.Log(strings.TrimSpace(stderr.String()))
-		})
+		for _, input := range []string{filepath.Join(testdata, tc.input), origin.URL + "/" + tc.input} {
+			t.Run(tc.name+" from "+input[:4], func(t *testing.T) {
+				out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".y4m")
+				var stdout, stderr bytes.Buffer
+				args := append(append([]string{"decode"}, tc.flags...), "-o", out, input)
+				if code := run(args, &stdout, &stderr); code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr.String())
+				}
+				data, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.HasPrefix(data, []byte(tc.header)) {
+					t.Errorf("header %q, want prefix %q", data[:bytes.IndexByte(data, '\n')+1], tc.header)
+				}
+				want := tc.frames
+				if want < 0 {
+					want = expectedFrames(t, tc.name)
+				}
+				if n := bytes.Count(data, []byte("FRAME\n")); n != want {
+					t.Errorf("%d frames, want %d", n, want)
+				}
+				t.Log(strings.TrimSpace(stderr.String()))
+			})
+		}
 	}
 }
 
