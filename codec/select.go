@@ -81,9 +81,10 @@ type selectedSample struct {
 }
 
 // lookahead reads samples from a source in decoding order and decides for each before it is
-// decoded, by looking up to maxReorder samples ahead for the next presentation time. It stops
-// reading once a sample is decoded at or after the duration limit: its picture and every later
-// one are presented after the limit too (presentation never precedes decoding).
+// decoded, by looking ahead for the next presentation time: maxReorder samples, or further (up
+// to maxLookahead) until no sample not yet read can change the decision. It stops reading once
+// a sample is decoded at or after the duration limit: its picture and every later one are
+// presented after the limit too (presentation never precedes decoding).
 type lookahead struct {
 	src    Source
 	sel    FrameSelector
@@ -132,8 +133,8 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	}
 	s := l.queue[0]
 	l.queue = l.queue[1:]
-	// The pictures around s in presentation order are within maxReorder samples of it in
-	// decoding order: in the queue or among the recent ones.
+	// The pictures around s in presentation order are in the queue (read on far enough, see
+	// above) or among the recent ones.
 	slot := l.sel.Slot(s.PTS)
 	var v slotView
 	consider := func(p decidedPicture) {
@@ -155,7 +156,7 @@ func (l *lookahead) next(ctx context.Context) (selectedSample, error) {
 	}
 	for _, q := range l.queue {
 		// Two pictures at one time (a broken or hostile container) would be shown over each
-		// other: as of a slot, the last in decoding order is the one shown.
+		// other: as in a slot, the last in decoding order is the one shown.
 		v.sameLater = v.sameLater || q.PTS == s.PTS
 		consider(decidedPicture{pts: q.PTS, reference: !q.NonReference})
 	}
