@@ -40,6 +40,9 @@ type DecodeStats struct {
 	Dropped int // decoded (other pictures refer to them) but not shown
 	Emitted int // frames handed to emit
 	Corrupt int // access units the decoder rejected (their damage is concealed in later pictures)
+
+	// Busy time, summed over the decoding goroutines: inside the decoder, and inside convert.
+	DecodeTime, ConvertTime time.Duration
 }
 
 // Buffers between the stages. Samples are compressed (a few KB to a few hundred KB), so a
@@ -117,6 +120,8 @@ func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert 
 	stats.Skipped = int(run.stats.skipped.Load())
 	stats.Dropped = int(run.stats.dropped.Load())
 	stats.Corrupt = int(run.stats.corrupt.Load())
+	stats.DecodeTime = time.Duration(run.stats.decodeNanos.Load())
+	stats.ConvertTime = time.Duration(run.stats.convertNanos.Load())
 	if err := run.firstErr(); err != nil {
 		return stats, err
 	}
@@ -142,7 +147,7 @@ type decodeRun[T any] struct {
 
 	mu    sync.Mutex
 	err   error // the first failure
-	stats struct{ decoded, skipped, dropped, corrupt atomic.Int64 }
+	stats struct{ decoded, skipped, dropped, corrupt, decodeNanos, convertNanos atomic.Int64 }
 }
 
 // fail records the first error and stops every goroutine of the run.
@@ -230,7 +235,19 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 	defer dec.Close()
 	// Decisions of samples given to the decoder whose picture has not come out yet, by PTS.
 	pending := make(map[time.Duration]selectedSample)
+	// Time spent in emit during the current decoder call: it runs inside the call, on this
+	// goroutine, and is not the decoder's.
+	var inEmit time.Duration
+	decoding := func(call func() error) error {
+		inEmit = 0
+		start := time.Now()
+		err := call()
+		r.stats.decodeNanos.Add(int64(time.Since(start) - inEmit))
+		return err
+	}
 	emit := func(p *h264.Picture) error {
+		start := time.Now()
+		defer func() { inEmit += time.Since(start) }()
 		r.stats.decoded.Add(1)
 		s, ok := pending[p.PTS]
 		delete(pending, p.PTS)
@@ -241,7 +258,9 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 		if p.Width > r.maxW || p.Height > r.maxH {
 			return fmt.Errorf("%w: picture at %v is %dx%d, over the limit %dx%d", ErrUnsupported, p.PTS, p.Width, p.Height, r.maxW, r.maxH)
 		}
+		converting := time.Now()
 		v, err := r.convert(p)
+		r.stats.convertNanos.Add(int64(time.Since(converting)))
 		if err != nil {
 			return err
 		}
@@ -264,7 +283,7 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 			break
 		}
 		pending[s.PTS] = s
-		if err := dec.Decode(s.AnnexB, s.PTS, emit); err != nil {
+		if err := decoding(func() error { return dec.Decode(s.AnnexB, s.PTS, emit) }); err != nil {
 			if errors.Is(err, h264.ErrInvalid) {
 				r.stats.corrupt.Add(1)
 				continue
@@ -273,7 +292,7 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 			return
 		}
 	}
-	if err := dec.Flush(emit); err != nil && !errors.Is(err, h264.ErrInvalid) {
+	if err := decoding(func() error { return dec.Flush(emit) }); err != nil && !errors.Is(err, h264.ErrInvalid) {
 		r.fail(classify(err))
 	}
 }

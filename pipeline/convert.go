@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
@@ -46,17 +47,20 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	srcOpts := c.opts.Source
 	srcOpts.OutputSize = c.opts.Size
 	srcOpts.MaxDuration = c.opts.MaxDuration
-	src, err := codec.Open(ctx, input, srcOpts)
+	opened := time.Now()
+	raw, err := codec.Open(ctx, input, srcOpts)
 	if err != nil {
 		return err
 	}
+	src := &timedSource{Source: raw, waited: time.Since(opened)}
 	defer src.Close()
+	defer func() { c.stats.FetchTime = src.total() }()
 	info := src.Info()
 	c.stats.SourceURL = info.URL
 	if info.Duration > 0 {
 		c.stats.Expected = min(info.Duration, c.opts.MaxDuration)
 	}
-	defer c.countFetched(src)
+	defer c.countFetched(raw)
 
 	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
 	dither, err := gifenc.ParseDither(c.opts.Dither)
@@ -82,7 +86,6 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 			return ctx.Err()
 		}
 	}
-	decodeStart := time.Now()
 	decOpts := codec.DecodeOptions{FrameRate: c.opts.FrameRate, MaxDuration: c.opts.MaxDuration, Threads: c.opts.Threads}
 	var ds codec.DecodeStats
 	var decErr error
@@ -93,7 +96,7 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	}
 	close(frames)
 	encErr := <-encodeErr // the encoder is done with c.stats from here on
-	c.stats.DecodeTime = time.Since(decodeStart)
+	c.stats.DecodeTime, c.stats.ResizeTime = ds.DecodeTime, ds.ConvertTime
 	c.stats.Samples, c.stats.Decoded, c.stats.Skipped, c.stats.Dropped = ds.Samples, ds.Decoded, ds.Skipped, ds.Dropped
 
 	// The encoder's own failure cancels ctx, so the decoder then reports only cancellation.
@@ -178,4 +181,27 @@ func (cw *countingWriter) Flush() error {
 		f.Flush()
 	}
 	return nil
+}
+
+// timedSource counts the time its user waits for samples: the fetch-and-demux stage's share of
+// the conversion as the decoder sees it.
+type timedSource struct {
+	codec.Source
+	waited time.Duration // guarded by mu: Next may run on a reading goroutine
+	mu     sync.Mutex
+}
+
+func (s *timedSource) Next(ctx context.Context) (codec.Sample, error) {
+	start := time.Now()
+	sample, err := s.Source.Next(ctx)
+	s.mu.Lock()
+	s.waited += time.Since(start)
+	s.mu.Unlock()
+	return sample, err
+}
+
+func (s *timedSource) total() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waited
 }

@@ -79,6 +79,11 @@ func TestConvertFixtures(t *testing.T) {
 			if stats.Decoded+stats.Skipped < stats.Encoded || stats.SourceBytes == 0 || stats.FirstFrame <= 0 {
 				t.Errorf("implausible stats %+v", stats)
 			}
+			// Every stage did some work, and the single-threaded decode's busy time fits in the
+			// conversion's wall time.
+			if stats.FetchTime <= 0 || stats.DecodeTime <= 0 || stats.ResizeTime <= 0 || stats.EncodeTime <= 0 || stats.DecodeTime+stats.ResizeTime > stats.Wall {
+				t.Errorf("stage times %+v", stats)
+			}
 		})
 	}
 }

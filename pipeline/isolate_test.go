@@ -62,6 +62,9 @@ func TestIsolatedMatchesInProcess(t *testing.T) {
 			if gs.Samples != ws.Samples || gs.Decoded != ws.Decoded || gs.Skipped != ws.Skipped || gs.Dropped != ws.Dropped || gs.Encoded != ws.Encoded {
 				t.Errorf("%s %+v: isolated stats %+v, in process %+v", src, opts, gs, ws)
 			}
+			if gs.DecodeTime <= 0 || gs.ResizeTime <= 0 || gs.FetchTime <= 0 {
+				t.Errorf("%s %+v: isolated stage times not carried back: %+v", src, opts, gs)
+			}
 		}
 	}
 }

@@ -132,6 +132,8 @@ type Stats struct {
 
 	FirstFrame time.Duration // from the start to the first GIF frame written
 	Wall       time.Duration // from the start to the end
-	// Busy time per stage (they overlap, so the sum exceeds Wall).
-	FetchTime, DecodeTime, EncodeTime time.Duration
+	// Busy time per stage. Stages overlap, so the sum may exceed Wall; with several decoding
+	// threads DecodeTime and ResizeTime add up over them. FetchTime is the time spent waiting
+	// for the source's next sample (network and demuxing).
+	FetchTime, DecodeTime, ResizeTime, EncodeTime time.Duration
 }

@@ -42,8 +42,9 @@ import (
 //	'F' frame, in presentation order: time i64, duration i64, PTS i64, flags u8 (1: full range,
 //	    2: full chroma, 4: BT.709), then the Y plane (output width x height, no padding), then
 //	    Cb and Cr (output size when full chroma, else half of it rounded up, no padding).
-//	'D' done, once, last: samples, decoded, skipped, dropped, emitted, corrupt as u32 (the
-//	    codec.DecodeStats), error class u8 (errClass…), then the error message (empty when the
+//	'D' done, once, last: samples, decoded, skipped, dropped, emitted, corrupt as u32, decode
+//	    and convert time as i64 nanoseconds (the codec.DecodeStats), error class u8 (errClass…),
+//	    then the error message (empty when the
 //	    class is errClassNone; at most maxErrorBytes).
 //
 // The parent trusts nothing the child says: the child decodes hostile bytes and may have been
@@ -58,14 +59,14 @@ const (
 
 // workerProtocolVersion changes with any change to the messages above: parent and child are the
 // same binary, so a mismatch means a stale binary at the worker path.
-const workerProtocolVersion = 1
+const workerProtocolVersion = 2
 
 // Bounds of the protocol's variable parts.
 const (
 	headerFixedSize  = 4 + 8 + 8 + 4*7
 	sampleFixedSize  = 8 + 8 + 8 + 1
 	frameFixedSize   = 8 + 8 + 8 + 1
-	doneFixedSize    = 4*6 + 1
+	doneFixedSize    = 4*6 + 8*2 + 1
 	maxURLBytes      = 8 << 10
 	maxErrorBytes    = 4 << 10
 	maxSampleMessage = sampleFixedSize + codec.MaxSampleSize
@@ -233,6 +234,8 @@ func (m *msgWriter) done(s codec.DecodeStats, err error) error {
 	for _, v := range []int{s.Samples, s.Decoded, s.Skipped, s.Dropped, s.Emitted, s.Corrupt} {
 		m.u32(uint32(v))
 	}
+	m.i64(int64(s.DecodeTime))
+	m.i64(int64(s.ConvertTime))
 	m.u8(uint8(class))
 	m.write([]byte(text))
 	return m.flush()
@@ -358,7 +361,8 @@ func parseDone(payload []byte) (codec.DecodeStats, error, error) {
 		return codec.DecodeStats{}, nil, fmt.Errorf("%w: done of %d bytes", errProtocol, len(payload))
 	}
 	p := payloadReader(payload)
-	s := codec.DecodeStats{Samples: p.u32(), Decoded: p.u32(), Skipped: p.u32(), Dropped: p.u32(), Emitted: p.u32(), Corrupt: p.u32()}
+	s := codec.DecodeStats{Samples: p.u32(), Decoded: p.u32(), Skipped: p.u32(), Dropped: p.u32(), Emitted: p.u32(), Corrupt: p.u32(),
+		DecodeTime: p.duration(), ConvertTime: p.duration()}
 	class, text := p.u8(), string(p)
 	switch class {
 	case errClassNone:

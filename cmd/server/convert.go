@@ -98,9 +98,11 @@ func summary(s pipeline.Stats) string {
 	if s.Wall > 0 {
 		fps = float64(s.Decoded) / s.Wall.Seconds()
 	}
-	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s, %.0f frames/s decoded, read from %s",
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s (first frame %s; busy: fetch %s, decode %s, resize %s, encode %s), %.0f frames/s decoded, read from %s",
 		s.Samples, s.Decoded, s.Skipped, s.Dropped, s.Encoded, s.Duration.Seconds(),
-		s.OutputBytes, s.SourceBytes, s.Wall.Round(time.Millisecond), fps, s.SourceURL)
+		s.OutputBytes, s.SourceBytes, ms(s.Wall), ms(s.FirstFrame),
+		ms(s.FetchTime), ms(s.DecodeTime), ms(s.ResizeTime), ms(s.EncodeTime), fps, s.SourceURL)
 }
 
 // progressBar draws the media time converted so far on a terminal line.
