@@ -222,7 +222,8 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 		return err
 	}
 	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_frame", stats.FirstFrame, "source_bytes", stats.SourceBytes,
-		"output_bytes", stats.OutputBytes, "decoded", stats.Decoded, "skipped", stats.Skipped, "encoded", stats.Encoded)
+		"output_bytes", stats.OutputBytes, "decoded", stats.Decoded, "skipped", stats.Skipped, "encoded", stats.Encoded,
+		"fetch_busy", stats.FetchTime, "decode_busy", stats.DecodeTime, "resize_busy", stats.ResizeTime, "encode_busy", stats.EncodeTime)
 	data, _ := res.Bytes()
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer scancel()
