@@ -212,6 +212,9 @@ func TestSlowClientsAreCut(t *testing.T) {
 			if tc == "streamed" {
 				// Every reader joined the running conversion (or is about to): let it finish.
 				for counterValue(t, srv.metrics.cacheRequests.WithLabelValues("joined")) < clients {
+					if ctx.Err() != nil {
+						t.Fatalf("only %v of %d readers joined the conversion", counterValue(t, srv.metrics.cacheRequests.WithLabelValues("joined")), clients)
+					}
 					time.Sleep(5 * time.Millisecond)
 				}
 				close(gate)
