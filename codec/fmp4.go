@@ -40,13 +40,9 @@ func (d *mp4Demuxer) readFragment() error {
 		case "moov":
 			// A second init section (an HLS EXT-X-MAP repeated, or a discontinuity):
 			// the same track must go on.
-			box, err := d.readBox(hdr, start, MaxMoovSize)
+			moov, err := d.readMoov(hdr, start)
 			if err != nil {
 				return err
-			}
-			moov, ok := box.(*mp4.MoovBox)
-			if !ok {
-				return fmt.Errorf("%w: mp4: %s: moov at byte %d is not a movie box", ErrInvalid, d.in.name, start)
 			}
 			if err := d.readMovie(moov); err != nil {
 				return err

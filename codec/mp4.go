@@ -85,13 +85,9 @@ func (d *mp4Demuxer) readHeader() error {
 		}
 		switch hdr.Name {
 		case "moov":
-			box, err := d.readBox(hdr, start, MaxMoovSize)
+			moov, err := d.readMoov(hdr, start)
 			if err != nil {
 				return err
-			}
-			moov, ok := box.(*mp4.MoovBox)
-			if !ok {
-				return fmt.Errorf("%w: mp4: %s: moov is not a movie box", ErrInvalid, d.in.name)
 			}
 			return d.readMovie(moov)
 		case "mdat":
@@ -135,6 +131,19 @@ func (d *mp4Demuxer) nextBox() (mp4.BoxHeader, int64, error) {
 }
 
 // readBox reads a whole box of at most limit bytes and decodes it.
+// readMoov reads the movie box (ISO/IEC 14496-12 section 8.2.1) whose header is at start.
+func (d *mp4Demuxer) readMoov(hdr mp4.BoxHeader, start int64) (*mp4.MoovBox, error) {
+	box, err := d.readBox(hdr, start, MaxMoovSize)
+	if err != nil {
+		return nil, err
+	}
+	moov, ok := box.(*mp4.MoovBox)
+	if !ok {
+		return nil, fmt.Errorf("%w: mp4: %s: moov at byte %d is not a movie box", ErrInvalid, d.in.name, start)
+	}
+	return moov, nil
+}
+
 func (d *mp4Demuxer) readBox(hdr mp4.BoxHeader, start int64, limit int64) (mp4.Box, error) {
 	if int64(hdr.Size) > limit {
 		return nil, fmt.Errorf("%w: mp4: %s: %s box of %d bytes is over the limit of %d", ErrUnsupported, d.in.name, hdr.Name, hdr.Size, limit)
