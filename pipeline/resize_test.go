@@ -172,7 +172,6 @@ func TestBoxPathMatchesAreaPath(t *testing.T) {
 	}
 }
 
-
 // The word-wise box path at its row limit, on the largest samples, neither overflows a lane
 // nor loses a sample: white stays white.
 func TestBoxWordsAtLaneLimit(t *testing.T) {
