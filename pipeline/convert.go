@@ -63,9 +63,11 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	defer c.countFetched(raw)
 
 	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
-	dither, err := gifenc.ParseDither(c.opts.Dither)
-	if err != nil && c.opts.Dither != "" {
-		return fmt.Errorf("%w: %w", ErrOptions, err)
+	dither := gifenc.DitherBayer
+	if c.opts.Dither != "" {
+		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {
+			return fmt.Errorf("%w: %w", ErrOptions, err)
+		}
 	}
 	enc, err := gifenc.NewWriter(&countingWriter{w: w, n: &c.stats.OutputBytes}, gifenc.Options{
 		Width: outW, Height: outH, Colors: c.opts.Colors, Dither: dither,
