@@ -181,10 +181,10 @@ func (pl *mediaPlaylist) bandwidth() (peak, avg int) {
 // the encoded streams (avc1.PPCCLL, hvc1.P.C.Lnn.B0 per RFC 6381 and ISO/IEC 14496-15 E.3).
 func (c *corpus) appleMaster(ctx context.Context, dir string, playlists map[string]*mediaPlaylist) error {
 	type line struct {
-		v                           appleVariant
-		codecs                      string
-		peak, avg                   int
-		hdrLabel, stableID, iframes string
+		v                  appleVariant
+		codecs             string
+		peak, avg          int
+		hdrLabel, stableID string
 	}
 	byName := map[string]line{}
 	for i, v := range appleVariants {

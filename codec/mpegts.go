@@ -28,7 +28,6 @@ type tsDemuxer struct {
 	shift    int64
 	started  bool // an IDR has been seen; samples before it cannot be decoded and are dropped
 	eof      bool
-	err      error // of a callback, kept to return it
 	lastDur  uint32
 }
 
