@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 
-.PHONY: all build run test test-short bench fixtures fuzz credentials deps bench-deps clean
+.PHONY: all build run test test-short lint bench fixtures fuzz credentials deps bench-deps clean
 
 all: build
 
@@ -30,11 +30,26 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m -count=1 ./...
 
+# Static analysis beyond go vet (unused code, common mistakes); fetches the pinned staticcheck.
+lint: deps
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 test-short: deps
 	$(GO) test -short -count=1 ./...
 
 bench: bench-deps build
 	$(GO) run ./bench
+
+# Runs every fuzzer in turn for FUZZTIME each (go test -fuzz takes one at a time); new crashers
+# land in the package's testdata/fuzz and then run with every make test.
+FUZZTIME ?= 60s
+FUZZERS  := codec:FuzzPlaylist codec:FuzzMP4 codec:FuzzMPEGTS codec:FuzzFrameSelection \
+            codec/h264:FuzzDecode gifenc:FuzzWriter httpapi:FuzzTokenQuery
+fuzz: deps
+	@set -e; for f in $(FUZZERS); do \
+		echo "fuzz: $${f#*:} in ./$${f%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run XXX -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) -parallel 1 ./$${f%%:*}; \
+	done
 
 # Remakes the committed fixtures in testdata/ (needs ffmpeg and x264).
 fixtures: bench-deps
