@@ -79,10 +79,10 @@ func TestBadInput(t *testing.T) {
 		{"broken/empty.mp4", ErrUnsupported, "not a video: empty"},
 		{"broken/truncated.mp4", ErrInvalid, "truncated"},
 		{"broken/truncated-segment.m3u8", ErrInvalid, "truncated"},
-		{"broken/audio-only.mp4", ErrUnsupported, "no H.264 video track (only mp4a audio)"},
-		{"broken/hevc-only.mp4", ErrUnsupported, "no H.264 video track (only hvc1 video)"},
-		{"broken/hevc-master.m3u8", ErrUnsupported, "only hvc1 variants"},
+		{"broken/audio-only.mp4", ErrUnsupported, "no H.264 or H.265 video track (only mp4a audio)"},
 		{"broken/too-wide-4112x32.mp4", ErrUnsupported, "over the limit of 4096x4096"},
+		{"broken/hevc-too-wide-4112x32.mp4", ErrUnsupported, "h265: coded picture of 4112x32 is over the limit of 4096x4096"},
+		{"broken/hevc-422-64x64.mp4", ErrUnsupported, "h265: chroma_format_idc 2 (only 4:2:0)"},
 		{"broken/no-such-file.mp4", ErrOrigin, "404"},
 	}
 	for _, tt := range tests {

@@ -44,7 +44,7 @@ func FuzzPlaylist(f *testing.F) {
 		switch lt {
 		case m3u8.MASTER:
 			vs := masterVariants(pl.(*m3u8.MasterPlaylist))
-			if i, err := ChooseVariant(vs, 80); err == nil && (i < 0 || i >= len(vs)) {
+			if i, _, err := ChooseVariant(vs, 80); err == nil && (i < 0 || i >= len(vs)) {
 				t.Fatalf("ChooseVariant = %d of %d", i, len(vs))
 			}
 		case m3u8.MEDIA:

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 const testdata = "../../testdata"
@@ -75,7 +77,7 @@ func hasBFrames(t testing.TB, name string) bool {
 
 // pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p: every row of
 // Y, then of U, then of V, width bytes each.
-func pictureMD5(p *Picture) string {
+func pictureMD5(p *yuv.Picture) string {
 	h := md5.New()
 	for r := range p.Height {
 		h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
@@ -93,7 +95,7 @@ type decodedFrame struct {
 	pts           time.Duration
 	md5           string
 	width, height int
-	colour        Colour
+	colour        yuv.Colour
 }
 
 // decodeAll decodes every access unit with one decoder and flushes it.
@@ -105,7 +107,7 @@ func decodeAll(t testing.TB, aus []testAU) []decodedFrame {
 	}
 	defer d.Close()
 	var out []decodedFrame
-	emit := func(p *Picture) error {
+	emit := func(p *yuv.Picture) error {
 		out = append(out, decodedFrame{p.PTS, pictureMD5(p), p.Width, p.Height, p.Colour})
 		return nil
 	}
