@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh bench    plus ffmpeg and x264 (fixtures and the bench comparison only)
 set -euo pipefail
 
-packages=(libopenh264-dev pkg-config redis-server gifsicle chromium caddy ca-certificates)
+# libde265-dev: the HEVC decoder's headers and shared library (codec/h265 links it dynamically).
+packages=(libopenh264-dev libde265-dev pkg-config redis-server gifsicle chromium caddy ca-certificates)
 if [ "${1:-}" = bench ] || [ "${1:-}" = fixtures ]; then
   packages+=(ffmpeg x264)
 fi
