@@ -1,21 +1,19 @@
 package codec
 
 import (
-	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
@@ -24,31 +22,12 @@ const testdata = "../testdata"
 // readFrameMD5 reads FFmpeg's framemd5 of a fixture: presentation times and MD5s in order.
 func readFrameMD5(t testing.TB, name string) (pts []time.Duration, sums []string) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testdata, "expected", name+".framemd5"))
+	f, err := framemd5.Read(filepath.Join(testdata, "expected", name+".framemd5"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var num, den int64 = 1, 1
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if tb, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			n, d, _ := strings.Cut(tb, "/")
-			num, _ = strconv.ParseInt(n, 10, 64)
-			den, _ = strconv.ParseInt(d, 10, 64)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		p, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pts = append(pts, time.Duration(p*num*int64(time.Second)/den))
-		sums = append(sums, strings.TrimSpace(fields[5]))
+	for _, fr := range f.Frames {
+		pts, sums = append(pts, fr.PTS), append(sums, fr.MD5)
 	}
 	return pts, sums
 }

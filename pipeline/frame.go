@@ -22,7 +22,6 @@ type frameScaler struct {
 	dstW, dstH int
 	fullChroma bool
 	y, c       *planeScaler
-	sums       []uint64 // one plane's area sums, for deep and converted pictures
 	colour     *colourConverter
 }
 
@@ -77,9 +76,8 @@ func (s *frameScaler) scale(p *yuv.Picture) (*gifenc.YCbCr, error) {
 		if i > 0 {
 			ps, stride = s.c, p.CStride
 		}
-		sums := s.sumBuffer(ps)
-		div := planeSums(ps, sums, plane.src, stride)
-		newQuantiser(p.BitDepth, p.Colour.FullRange, i > 0).quantise(plane.dst, sums, div)
+		div := planeSums(ps, ps.sums, plane.src, stride)
+		newQuantiser(p.BitDepth, p.Colour.FullRange, i > 0).quantise(plane.dst, ps.sums, div)
 	}
 	return out, nil
 }
@@ -97,14 +95,6 @@ func (s *frameScaler) newOutput(cw, ch int) *gifenc.YCbCr {
 	}
 }
 
-// sumBuffer is the scaler's sum buffer, sized for the output of ps.
-func (s *frameScaler) sumBuffer(ps *planeScaler) []uint64 {
-	if n := ps.dstW * ps.dstH; len(s.sums) < n {
-		s.sums = make([]uint64, n)
-	}
-	return s.sums[:ps.dstW*ps.dstH]
-}
-
 // scaleConverted scales an HDR or wide-gamut picture's planes to exact averages, then converts
 // every output pixel to full-range BT.709 SDR, 4:4:4 (a pixel's chroma is that of the chroma
 // sample it lies in when the source's chroma is smaller than the output).
@@ -118,16 +108,15 @@ func (s *frameScaler) scaleConverted(p *yuv.Picture) *gifenc.YCbCr {
 		if i > 0 {
 			ps, stride = s.c, p.CStride
 		}
-		sums := s.sumBuffer(ps)
 		var div uint64
 		switch {
 		case !p.HighBitDepth():
-			div = planeSums(ps, sums, [][]byte{p.Y, p.Cb, p.Cr}[i], stride)
+			div = planeSums(ps, ps.sums, [][]byte{p.Y, p.Cb, p.Cr}[i], stride)
 		default:
-			div = planeSums(ps, sums, [][]uint16{p.Y16, p.Cb16, p.Cr16}[i], stride)
+			div = planeSums(ps, ps.sums, [][]uint16{p.Y16, p.Cb16, p.Cr16}[i], stride)
 		}
-		avg := make([]float64, len(sums))
-		for j, v := range sums {
+		avg := make([]float64, len(ps.sums))
+		for j, v := range ps.sums {
 			avg[j] = float64(v) / float64(div)
 		}
 		planes[i] = avg

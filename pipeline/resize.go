@@ -58,14 +58,15 @@ func newAreaTaps(src, dst int) areaTaps {
 	return t
 }
 
-// planeScaler scales one 8-bit plane from a fixed source size to a fixed output size by area
-// averaging. It keeps its taps and a row accumulator, so scaling a frame allocates nothing.
+// planeScaler scales one plane from a fixed source size to a fixed output size by area
+// averaging. It keeps its taps and buffers, so scaling a frame allocates nothing.
 type planeScaler struct {
 	srcW, srcH, dstW, dstH int
 	x, y                   areaTaps
 	acc                    []uint32 // one source-width row of vertically weighted sums
 	fx, fy                 int      // block size when the ratio is whole on both axes, else 0
 	words                  []uint64 // row sums in 16-bit lanes, for scaleBoxWords
+	sums                   []uint64 // the output's area sums, for planeSums
 }
 
 func newPlaneScaler(srcW, srcH, dstW, dstH int) (*planeScaler, error) {
@@ -74,9 +75,10 @@ func newPlaneScaler(srcW, srcH, dstW, dstH int) (*planeScaler, error) {
 	}
 	s := &planeScaler{
 		srcW: srcW, srcH: srcH, dstW: dstW, dstH: dstH,
-		x:   newAreaTaps(srcW, dstW),
-		y:   newAreaTaps(srcH, dstH),
-		acc: make([]uint32, srcW),
+		x:    newAreaTaps(srcW, dstW),
+		y:    newAreaTaps(srcH, dstH),
+		acc:  make([]uint32, srcW),
+		sums: make([]uint64, dstW*dstH),
 	}
 	if fx, fy, ok := boxRatio(srcW, srcH, dstW, dstH); ok {
 		s.fx, s.fy = fx, fy
@@ -84,32 +86,14 @@ func newPlaneScaler(srcW, srcH, dstW, dstH int) (*planeScaler, error) {
 	return s, nil
 }
 
-// scale writes the dstW x dstH scaled plane into dst (row stride dstW) from src (row stride
-// stride). Vertical weights are applied first, row by row, so the source is read once in order.
+// scale writes the dstW x dstH scaled 8-bit plane into dst (row stride dstW) from src (row
+// stride stride): word-wise for whole ratios of whole words (resize_box.go), else from the exact
+// area sums, each rounded to nearest.
 func (s *planeScaler) scale(dst, src []byte, stride int) {
-	if s.fx > 0 {
-		s.scaleBox(dst, src, stride, s.fx, s.fy)
+	if s.fx > 0 && s.fx%8 == 0 && s.fy <= maxSWARRows {
+		s.scaleBoxWords(dst, src, stride, s.fx, s.fy)
 		return
 	}
-	acc := s.acc
-	for oy := range s.dstH {
-		clear(acc)
-		first, n, off := int(s.y.first[oy]), int(s.y.count[oy]), int(s.y.offset[oy])
-		for k := range n {
-			w := uint32(s.y.weight[off+k])
-			row := src[(first+k)*stride:][:s.srcW]
-			for x, v := range row {
-				acc[x] += uint32(v) * w
-			}
-		}
-		out := dst[oy*s.dstW:][:s.dstW]
-		for ox := range s.dstW {
-			xf, xn, xo := int(s.x.first[ox]), int(s.x.count[ox]), int(s.x.offset[ox])
-			var sum uint64
-			for k, a := range acc[xf : xf+xn] {
-				sum += uint64(a) * uint64(s.x.weight[xo+k])
-			}
-			out[ox] = uint8((sum + 1<<(2*weightBits-1)) >> (2 * weightBits))
-		}
-	}
+	div := planeSums(s, s.sums, src, stride)
+	newQuantiser(8, false, false).quantise(dst, s.sums, div)
 }

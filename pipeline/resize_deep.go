@@ -1,5 +1,7 @@
 package pipeline
 
+import "math/bits"
+
 // Pictures of more than 8 bits per sample (HEVC Main 10) are scaled straight from their 16-bit
 // planes: the weighted sums are exact integers, and each output sample is rounded once, from the
 // exact area average to 8 bits (or kept exact for the colour conversion of tonemap.go), so no
@@ -84,8 +86,15 @@ func newQuantiser(depth int, fullRange, chroma bool) quantiser {
 func (q quantiser) quantise(dst []byte, sums []uint64, div uint64) {
 	d := div * q.den
 	add := d/2 + q.offset*div
+	if q.mul == 1 && d&(d-1) == 0 {
+		// A power of two (limited range, the general path's 2^28): a shift, not a division.
+		shift := bits.TrailingZeros64(d)
+		for i, s := range sums {
+			dst[i] = uint8(min((s+add)>>shift, 255))
+		}
+		return
+	}
 	for i, s := range sums {
-		v := (s*q.mul + add) / d
-		dst[i] = uint8(min(v, 255))
+		dst[i] = uint8(min((s*q.mul+add)/d, 255))
 	}
 }

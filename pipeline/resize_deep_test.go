@@ -162,3 +162,19 @@ func TestFrameScalerDeepMatches8Bit(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPlaneScalerDeep1280To80 is a 10-bit plane through planeSums and the quantiser, the
+// Main 10 counterpart of BenchmarkPlaneScaler1280To80.
+func BenchmarkPlaneScalerDeep1280To80(b *testing.B) {
+	src := make([]uint16, 1280*1280)
+	for i := range src {
+		src[i] = uint16(i*7) & 1023
+	}
+	s, _ := newPlaneScaler(1280, 1280, 80, 80)
+	dst := make([]byte, 80*80)
+	q := newQuantiser(10, false, false)
+	b.SetBytes(int64(2 * len(src)))
+	for b.Loop() {
+		q.quantise(dst, s.sums, planeSums(s, s.sums, src, 1280))
+	}
+}

@@ -40,8 +40,8 @@ func TestDecodeFixtures(t *testing.T) {
 				}
 				for i := range want {
 					g := got[i]
-					if g.pts != want[i].pts {
-						t.Errorf("picture %d: pts %v, FFmpeg %v", i, g.pts, want[i].pts)
+					if g.pts != want[i].PTS {
+						t.Errorf("picture %d: pts %v, FFmpeg %v", i, g.pts, want[i].PTS)
 					}
 					if g.width != tc.width || g.height != tc.height || g.bitDepth != tc.bitDepth {
 						t.Errorf("picture %d: %dx%d at %d bits, want %dx%d at %d", i, g.width, g.height, g.bitDepth, tc.width, tc.height, tc.bitDepth)
@@ -49,7 +49,7 @@ func TestDecodeFixtures(t *testing.T) {
 					if g.colour.Transfer != tc.transfer {
 						t.Errorf("picture %d: transfer %v, want %v", i, g.colour.Transfer, tc.transfer)
 					}
-					if g.md5 != want[i].md5 {
+					if g.md5 != want[i].MD5 {
 						t.Errorf("picture %d (pts %v) differs from FFmpeg's", i, g.pts)
 					}
 				}

@@ -132,7 +132,7 @@ func TestRepeatedParameterSets(t *testing.T) {
 		t.Fatalf("%d pictures, FFmpeg %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i].md5 != want[i].md5 {
+		if got[i].md5 != want[i].MD5 {
 			t.Errorf("picture %d (pts %v) differs from FFmpeg's", i, got[i].pts)
 		}
 	}

@@ -1,22 +1,19 @@
 package h265_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
@@ -47,44 +44,14 @@ func readSamples(t testing.TB, file string) []codec.Sample {
 	}
 }
 
-// expectedFrame is one line of an FFmpeg framemd5 file.
-type expectedFrame struct {
-	pts time.Duration
-	md5 string
-}
-
-func readFrameMD5(t testing.TB, name string) []expectedFrame {
+// readFrameMD5 reads FFmpeg's decode of a fixture (testdata/expected/NAME.framemd5).
+func readFrameMD5(t testing.TB, name string) []framemd5.Frame {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testdata, "expected", name+".framemd5"))
+	f, err := framemd5.Read(filepath.Join(testdata, "expected", name+".framemd5"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var num, den int64 = 1, 1
-	var frames []expectedFrame
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if tb, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			n, d, _ := strings.Cut(tb, "/")
-			num, _ = strconv.ParseInt(n, 10, 64)
-			den, _ = strconv.ParseInt(d, 10, 64)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		if len(fields) != 6 {
-			t.Fatalf("%s: bad framemd5 line %q", name, line)
-		}
-		pts, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, expectedFrame{time.Duration(pts * num * int64(time.Second) / den), strings.TrimSpace(fields[5])})
-	}
-	return frames
+	return f.Frames
 }
 
 // pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p and
