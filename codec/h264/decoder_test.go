@@ -17,12 +17,7 @@ const testdata = "../../testdata"
 
 // readFrameMD5 reads FFmpeg's decode of a fixture (testdata/expected/NAME.framemd5).
 func readFrameMD5(t testing.TB, name string) []framemd5.Frame {
-	t.Helper()
-	f, err := framemd5.Read(filepath.Join(testdata, "expected", name+".framemd5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.Frames
+	return framemd5.Frames(t, filepath.Join(testdata, "expected", name+".framemd5"))
 }
 
 // hasBFrames reads has_b_frames from ffprobe's JSON for the fixture.

@@ -46,12 +46,7 @@ func readSamples(t testing.TB, file string) []codec.Sample {
 
 // readFrameMD5 reads FFmpeg's decode of a fixture (testdata/expected/NAME.framemd5).
 func readFrameMD5(t testing.TB, name string) []framemd5.Frame {
-	t.Helper()
-	f, err := framemd5.Read(filepath.Join(testdata, "expected", name+".framemd5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.Frames
+	return framemd5.Frames(t, filepath.Join(testdata, "expected", name+".framemd5"))
 }
 
 // pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -72,4 +73,14 @@ func Read(path string) (File, error) {
 		return File{}, fmt.Errorf("%s: no frames", path)
 	}
 	return file, nil
+}
+
+// Frames is Read's frames, for a test: a file that cannot be read fails it.
+func Frames(t testing.TB, path string) []Frame {
+	t.Helper()
+	f, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Frames
 }
