@@ -187,10 +187,3 @@ func largest(variants []Variant, candidates []int) int {
 	}
 	return best
 }
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown codec"
-	}
-	return s
-}
