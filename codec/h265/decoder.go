@@ -160,6 +160,7 @@ type Decoder struct {
 // for streams coded with wavefront parallel processing or tiles, on that many libde265 worker
 // threads. Close it.
 func NewDecoder(threads int) (*Decoder, error) {
+	tuneMalloc()
 	c := C.dedec_new(C.int(threads))
 	if c == nil {
 		return nil, fmt.Errorf("h265: libde265 decoder could not be created")
