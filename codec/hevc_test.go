@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"bytes"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -127,5 +129,44 @@ func TestOpenHEVCMasters(t *testing.T) {
 				t.Error("no samples")
 			}
 		})
+	}
+}
+
+// MP4 samples of H.265 frame their NAL units with the length size hvcC names (ISO/IEC 14496-15
+// 8.3.3.1.2: lengthSizeMinusOne 0, 1 or 3); the lengths are checked against the sample.
+func TestHEVCLengthSizes(t *testing.T) {
+	a, b := []byte{0x02, 0x01, 0xd0}, []byte{0x00, 0x01, 0xaf, 0x80, 0x11}
+	for _, tc := range []struct {
+		name   string
+		size   int
+		sample []byte
+		want   [][]byte // nil: an error
+	}{
+		{"1 byte", 1, append(append([]byte{3}, a...), append([]byte{5}, b...)...), [][]byte{a, b}},
+		{"2 bytes", 2, append(append([]byte{0, 3}, a...), append([]byte{0, 5}, b...)...), [][]byte{a, b}},
+		{"4 bytes", 4, append(append([]byte{0, 0, 0, 3}, a...), append([]byte{0, 0, 0, 5}, b...)...), [][]byte{a, b}},
+		{"length past the end", 2, append([]byte{0, 9}, a...), nil},
+		{"zero length", 4, []byte{0, 0, 0, 0, 1}, nil},
+		{"cut length", 4, []byte{0, 0}, nil},
+		{"empty", 4, nil, nil},
+	} {
+		got, err := splitLengthPrefixed(tc.sample, tc.size)
+		if tc.want == nil {
+			if err == nil {
+				t.Errorf("%s: %v, want an error", tc.name, got)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tc.want) || !bytes.Equal(got[0], tc.want[0]) || !bytes.Equal(got[1], tc.want[1]) {
+			t.Errorf("%s: %x, %v; want %x", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := newHEVCTrack("hvc1", 2, nil, nil, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("lengthSizeMinusOne 2: %v, want ErrInvalid", err)
+	}
+	// 51 NAL units: one more than an access unit may have.
+	many := bytes.Repeat([]byte{1, 0}, 51)
+	if _, err := splitLengthPrefixed(many, 1); err == nil {
+		t.Error("51 NAL units accepted")
 	}
 }
