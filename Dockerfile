@@ -27,8 +27,9 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     VERSION=${VERSION} scripts/build-static.sh /out/server
 # libde265 (LGPL-3.0-or-later) is not linked in: its shared object and licence texts go into a
-# root tree the runtime stage copies over its own, at Debian's paths, where it can be replaced.
-RUN scripts/runtime-libs.sh /out/root
+# root tree the runtime stage copies over its own, at Debian's paths, where it can be replaced
+# (TARGETARCH, when the stage declares it, picks a cross build's target library).
+RUN GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root
 
 # cc-debian12, not static-debian12: after scripts/build-static.sh the binary still needs glibc
 # (libc.so.6, libm.so.6 and the dynamic loader) and libde265 (which needs cc-debian12's libstdc++
