@@ -206,6 +206,9 @@ func (d *Decoder) Decode(accessUnit []byte, pts time.Duration, emit func(*yuv.Pi
 	keep := make([][]byte, 0, len(nalus))
 	size := 0
 	for _, n := range nalus {
+		if len(n) == 0 {
+			continue
+		}
 		resent, err := d.parameterSet(n)
 		if err != nil {
 			return fmt.Errorf("access unit at %v: %w", pts, err)
