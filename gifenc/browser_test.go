@@ -51,8 +51,10 @@ func TestChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WriteFrames(frames...); err != nil {
-		t.Fatal(err)
+	for _, f := range frames {
+		if err := w.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.Close(900 * time.Millisecond); err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 		{"abort", 1, pipeline.WorkerOptions{}},
 		{"oom", 1, pipeline.WorkerOptions{MaxMemory: 192 << 20}},
 		{"hang", 1, pipeline.WorkerOptions{MaxCPU: time.Second}},
-		{"segv", 10, pipeline.WorkerOptions{}}, // after the first GIF bytes were streamed
+		{"segv", 60, pipeline.WorkerOptions{}}, // after the first GIF bytes were streamed (the palette window)
 	}
 	for _, sk := range storeKinds {
 		for _, c := range cases {

@@ -221,7 +221,7 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 		j.end(ctx, log, claim, err)
 		return err
 	}
-	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_frame", stats.FirstFrame, "source_bytes", stats.SourceBytes,
+	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_byte", stats.FirstByte, "source_bytes", stats.SourceBytes,
 		"output_bytes", stats.OutputBytes, "decoded", stats.Decoded, "skipped", stats.Skipped, "encoded", stats.Encoded,
 		"fetch_busy", stats.FetchTime, "decode_busy", stats.DecodeTime, "resize_busy", stats.ResizeTime, "encode_busy", stats.EncodeTime)
 	data, _ := res.Bytes()

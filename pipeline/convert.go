@@ -131,10 +131,11 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 			cancel()
 			continue
 		}
-		if c.stats.Encoded == 0 {
-			c.stats.FirstFrame = time.Since(c.start)
+		if c.stats.FirstByte == 0 && c.stats.OutputBytes > 0 {
+			c.stats.FirstByte = time.Since(c.start)
 		}
 		c.stats.Encoded++
+		c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
 		end = f.Time + f.Duration
 		c.stats.Duration = end
 		if c.opts.Progress != nil {
@@ -150,6 +151,10 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 	t := time.Now()
 	err = enc.Close(end)
 	c.stats.EncodeTime += time.Since(t)
+	c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
+	if c.stats.FirstByte == 0 {
+		c.stats.FirstByte = time.Since(c.start)
+	}
 	if err != nil {
 		return fmt.Errorf("pipeline: finishing the GIF: %w", err)
 	}

@@ -76,7 +76,7 @@ func TestConvertFixtures(t *testing.T) {
 			if g.LoopCount != 0 {
 				t.Errorf("loop count %d, want 0 (forever)", g.LoopCount)
 			}
-			if stats.Decoded+stats.Skipped < stats.Encoded || stats.SourceBytes == 0 || stats.FirstFrame <= 0 {
+			if stats.Decoded+stats.Skipped < stats.Encoded || stats.SourceBytes == 0 || stats.FirstByte <= 0 {
 				t.Errorf("implausible stats %+v", stats)
 			}
 			// Every stage did some work, and the single-threaded decode's busy time fits in the

@@ -150,7 +150,7 @@ func TestFrameScalerChromaLayout(t *testing.T) {
 // ratios (their weights are exact in fixed point), within one level otherwise.
 func TestBoxPathMatchesAreaPath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, c := range [][4]int{{1280, 1280, 80, 80}, {640, 640, 80, 80}, {160, 160, 80, 80}, {240, 90, 80, 30}, {96, 48, 4, 2}, {24, 24, 1, 1}} {
+	for _, c := range [][4]int{{1280, 1280, 80, 80}, {640, 640, 80, 80}, {160, 160, 80, 80}, {166, 82, 83, 41}, {80, 80, 80, 80}, {240, 90, 80, 30}, {96, 48, 4, 2}, {24, 24, 1, 1}} {
 		srcW, srcH, dstW, dstH := c[0], c[1], c[2], c[3]
 		stride := srcW + 7 // padded rows, as decoders give them
 		src := make([]byte, stride*srcH)
