@@ -128,7 +128,7 @@ type Stats struct {
 	// LocalPalettes is the number of local colour tables the encoder built (about one per scene
 	// the global one does not serve); LocalFrames the GIF images that carry one.
 	LocalPalettes, LocalFrames int
-	OutputBytes int64  // GIF bytes written
+	OutputBytes                int64 // GIF bytes written
 
 	Duration time.Duration // media time of the GIF so far (its total length at the end)
 	Expected time.Duration // how long the GIF will be, when the source says (else 0)
@@ -136,7 +136,7 @@ type Stats struct {
 	// FirstByte is from the start to the first GIF bytes written: the header and the frames of
 	// the palette window (gifenc.Options.PaletteWindow), which wait for the global palette.
 	FirstByte time.Duration
-	Wall       time.Duration // from the start to the end
+	Wall      time.Duration // from the start to the end
 	// Busy time per stage. Stages overlap, so the sum may exceed Wall; with several decoding
 	// threads DecodeTime and ResizeTime add up over them. FetchTime is the time spent waiting
 	// for the source's next sample (network and demuxing).

@@ -104,9 +104,9 @@ type row struct {
 	PSNR          float64 // mean over frames, dB
 	BlurPSNR      float64
 	Images        int
-	LocalPalettes int // local colour tables built
-	LocalFrames   int // images carrying a local colour table
-	Built         int // palettes built, unused candidates included
+	LocalPalettes int     // local colour tables built
+	LocalFrames   int     // images carrying a local colour table
+	Built         int     // palettes built, unused candidates included
 	EncodeMicros  float64 // per frame, CPU of the encoding goroutine (wall on an otherwise idle core)
 	ffBytes       int
 	ffPSNR        float64
