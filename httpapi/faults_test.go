@@ -272,7 +272,7 @@ func TestOriginFaults(t *testing.T) {
 				}
 				t.Logf("%-22s -> %d in %v: %.120s", c.path, got, time.Since(start).Round(time.Millisecond), bytes.TrimSpace(body))
 				waitIdle(t, ts)
-				id := ResultID(ts.fingerprint, Key{URL: source, OFM: "gif"})
+				id := ts.resultID(Key{URL: source, OFM: "gif"})
 				if _, err := store.Result(context.Background(), id); !errors.Is(err, ErrNotFound) {
 					t.Errorf("%s: a result is cached after the failure (%v)", c.path, err)
 				}

@@ -100,7 +100,7 @@ func newGatedConverter(t *testing.T, frames int) *gatedConverter {
 
 func (c *gatedConverter) open() { close(c.gate) }
 
-func (c *gatedConverter) convert(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
+func (c *gatedConverter) convert(ctx context.Context, input string, _ pipeline.Options, w io.Writer) (pipeline.Stats, error) {
 	c.calls.Add(1)
 	c.started <- input
 	var st pipeline.Stats

@@ -34,7 +34,7 @@ func FuzzTokenQuery(f *testing.F) {
 		f.Add(seed.path, seed.query, seed.auth)
 	}
 	cfg := testConfig(f, "SOURCE_HOSTNAME_WHITELIST=origin.test", "ALLOW_PRIVATE_SOURCES=0", "CONVERSION_QUEUE_SIZE=4")
-	failing := func(context.Context, string, io.Writer) (pipeline.Stats, error) {
+	failing := func(context.Context, string, pipeline.Options, io.Writer) (pipeline.Stats, error) {
 		return pipeline.Stats{}, errors.New("fuzz: no conversions")
 	}
 	srv, err := New(cfg, Deps{Store: NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), Convert: failing})

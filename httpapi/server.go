@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 // Limits of the HTTP server against slow or hostile clients. /convert streams for as long as a
@@ -29,7 +31,7 @@ type Server struct {
 	log         *slog.Logger
 	tokenAuth   *basicAuth
 	metricsAuth *bcryptAuth // nil: /metrics is open
-	fingerprint string      // of the conversion options, part of every result's id
+	options     pipeline.Options // of a conversion without optional parameters (see conversionOptions)
 	now         func() time.Time
 	handler     http.Handler
 	writeSlack  time.Duration // of a stream's write deadline (the constant; tests shorten it)
@@ -58,7 +60,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		policy:      NewSourcePolicy(cfg),
 		log:         log,
 		tokenAuth:   newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
-		fingerprint: cfg.PipelineOptions().Fingerprint(),
+		options:     cfg.PipelineOptions(),
 		now:         time.Now,
 		writeSlack:  writeSlack,
 	}

@@ -101,6 +101,9 @@ func (o Options) withDefaults() Options {
 	if o.Threads == 0 {
 		o.Threads = 1
 	}
+	if o.Colors == 0 {
+		o.Colors = gifenc.DefaultColors // so that asking for the default shares its fingerprint
+	}
 	return o
 }
 
