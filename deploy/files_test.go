@@ -161,11 +161,12 @@ func TestRedisConf(t *testing.T) {
 	}
 }
 
-// contractMetrics are the metric names CONTRACT.md lists.
+// contractMetrics are the service's metric names docs/API.md lists.
 var contractMetrics = []string{
-	"http_requests_total", "http_request_duration_seconds", "conversions_total",
-	"conversion_duration_seconds", "conversion_frames_total", "conversion_queue_wait_seconds",
-	"conversions_in_progress", "cache_requests_total", "cache_entries", "source_bytes_total",
+	"http_requests_total", "http_handler_duration_seconds", "http_request_duration_seconds",
+	"http_request_summary_seconds", "conversions_total", "conversion_duration_seconds",
+	"conversion_frames_total", "conversion_queue_wait_seconds", "conversions_in_progress",
+	"cache_requests_total", "cache_entries", "source_bytes_total", "source_truncated_total",
 	"output_bytes_total",
 }
 
@@ -191,7 +192,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Errorf("dashboard without title or uid")
 	}
 
-	functions := map[string]bool{"sum": true, "by": true, "rate": true, "histogram_quantile": true, "min": true, "le": true}
+	functions := map[string]bool{"sum": true, "by": true, "rate": true, "histogram_quantile": true, "min": true, "max": true, "le": true}
 	ident := regexp.MustCompile(`[a-zA-Z_][a-zA-Z0-9_]*`)
 	labels := regexp.MustCompile(`\{[^}]*\}|\[[^\]]*\]|\([a-z_, ]*\)|"[^"]*"`)
 	used := map[string]bool{}
