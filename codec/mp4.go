@@ -231,12 +231,18 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		return fmt.Errorf("mp4: %s: track %d: %w", d.in.name, d.trackID, err)
 	}
 	d.info = StreamInfo{
-		Container: d.container,
-		Codec:     d.track.info.codec,
-		Profile:   d.track.info.profile,
-		Level:     d.track.info.level,
-		Width:     d.track.info.width,
-		Height:    d.track.info.height,
+		Container:    d.container,
+		Codec:        d.track.info.codec,
+		Profile:      d.track.info.profile,
+		Level:        d.track.info.level,
+		Width:        d.track.info.width,
+		Height:       d.track.info.height,
+		SampleAspect: d.track.info.aspect,
+	}
+	// The container's ratio wins over the SPS's when both are given, as in FFmpeg (its MOV
+	// demuxer sets the stream's ratio from pasp, and ffmpeg gives that to the frames).
+	if a, ok := paspAspectRatio(entry.Pasp); ok {
+		d.info.SampleAspect = a
 	}
 	if d.in.loc != nil {
 		d.info.URL = displayName(d.in.loc)

@@ -81,6 +81,8 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 		Width:     d.track.info.width,
 		Height:    d.track.info.height,
 		FrameRate: fps,
+		// MPEG-TS has no pixel aspect of its own: the SPS says it.
+		SampleAspect: d.track.info.aspect,
 	}
 	if in.loc != nil {
 		d.info.URL = displayName(in.loc)

@@ -11,13 +11,18 @@ import (
 // ProbeResult is what `server probe` prints: the stream that a conversion would read and, for
 // an HLS master, every variant and the one chosen.
 type ProbeResult struct {
-	Container string  `json:"container"`
-	Codec     string  `json:"codec"`
-	Profile   string  `json:"profile"`
-	Level     string  `json:"level"`
-	Width     int     `json:"width"`
-	Height    int     `json:"height"`
-	FrameRate float64 `json:"frameRate,omitempty"`
+	Container string `json:"container"`
+	Codec     string `json:"codec"`
+	Profile   string `json:"profile"`
+	Level     string `json:"level"`
+	Width     int    `json:"width"`
+	Height    int    `json:"height"`
+	// SampleAspectRatio is the samples' shape, "4:3" (see StreamInfo.SampleAspect), and the
+	// display size the picture is shown at.
+	SampleAspectRatio string  `json:"sampleAspectRatio"`
+	DisplayWidth      int     `json:"displayWidth"`
+	DisplayHeight     int     `json:"displayHeight"`
+	FrameRate         float64 `json:"frameRate,omitempty"`
 	// Duration is in seconds; 0 when the container does not say.
 	Duration float64 `json:"duration,omitempty"`
 	// Frames is the number of samples: from the container, or counted by reading the source
@@ -53,9 +58,12 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 		Width:     info.Width,
 		Height:    info.Height,
 		FrameRate: info.FrameRate,
-		Duration:  info.Duration.Seconds(),
-		URL:       info.URL,
+
+		SampleAspectRatio: info.SampleAspect.String(),
+		Duration:          info.Duration.Seconds(),
+		URL:               info.URL,
 	}
+	r.DisplayWidth, r.DisplayHeight = info.SampleAspect.DisplaySize(info.Width, info.Height)
 	var last time.Duration
 	count := 0
 	for {

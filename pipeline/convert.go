@@ -62,7 +62,7 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	}
 	defer c.countFetched(raw)
 
-	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
+	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
 	dither := gifenc.DitherBayer
 	if c.opts.Dither != "" {
 		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {

@@ -83,7 +83,7 @@ func decodeToY4M(ctx context.Context, input, output string, stdout, stderr io.Wr
 	if rate == 0 {
 		rate = info.FrameRate
 	}
-	y4m := codec.NewY4MWriter(w, rate)
+	y4m := codec.NewY4MWriter(w, rate, info.SampleAspect)
 	stats, err := codec.Decode(ctx, src, opts,
 		func(p *h264.Picture) (codec.YUVFrame, error) { return codec.CopyYUVFrame(p), nil },
 		func(f codec.Frame[codec.YUVFrame]) error { return y4m.WriteFrame(f.Value) })
