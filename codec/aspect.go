@@ -35,18 +35,6 @@ func (a AspectRatio) DisplaySize(w, h int) (int, int) {
 	return int((int64(w)*int64(a.Width) + int64(a.Height)/2) / int64(a.Height)), h
 }
 
-// reduced is a in lowest terms.
-func (a AspectRatio) reduced() AspectRatio {
-	x, y := a.Width, a.Height
-	for y != 0 {
-		x, y = y, x%y
-	}
-	if x <= 1 {
-		return a
-	}
-	return AspectRatio{a.Width / x, a.Height / x}
-}
-
 // sampleAspectRatios are the ratios of aspect_ratio_idc 1 to 16 (ISO/IEC 14496-10 Table E-1).
 var sampleAspectRatios = [...]AspectRatio{
 	1: {1, 1}, 2: {12, 11}, 3: {10, 11}, 4: {16, 11}, 5: {40, 33}, 6: {24, 11}, 7: {20, 11}, 8: {32, 11},
@@ -65,14 +53,33 @@ func spsAspectRatio(sps *h264.SPS) AspectRatio {
 	}
 	switch idc := int(vui.AspectRatioIdc); {
 	case idc == extendedSAR:
-		if vui.SarWidth == 0 || vui.SarHeight == 0 {
-			return AspectRatio{}
-		}
-		return AspectRatio{int(vui.SarWidth), int(vui.SarHeight)}.reduced()
+		a, _ := boundedAspect(int64(vui.SarWidth), int64(vui.SarHeight)) // zero when either is
+		return a
 	case idc > 0 && idc < len(sampleAspectRatios):
 		return sampleAspectRatios[idc]
 	}
 	return AspectRatio{}
+}
+
+// containerAspectRatio is the sample shape an MP4 track gives, which wins over the SPS's as in
+// FFmpeg 5.1 (Debian 12's; tried on testdata/compat's files): its MOV demuxer sets the stream's
+// ratio from the pasp box, or when there is none from the track header's size (tkhd) where it
+// differs from the sample entry's, and ffmpeg hands the stream's ratio, when set, to every
+// frame. ok is false when the track says nothing: the SPS's ratio stands.
+func containerAspectRatio(tkhd *mp4.TkhdBox, entry *mp4.VisualSampleEntryBox) (AspectRatio, bool) {
+	if a, ok := paspAspectRatio(entry.Pasp); ok {
+		return a, true
+	}
+	if tkhd == nil {
+		return AspectRatio{}, false
+	}
+	// tkhd's width and height are 16.16 fixed point; FFmpeg takes their whole part.
+	tw, th := int64(tkhd.Width>>16), int64(tkhd.Height>>16)
+	w, h := int64(entry.Width), int64(entry.Height)
+	if tw == 0 || th == 0 || w == 0 || h == 0 || (tw == w && th == h) {
+		return AspectRatio{}, false
+	}
+	return boundedAspect(h*tw, w*th)
 }
 
 // maxPixelAspect bounds a pasp box's spacings, as FFmpeg's MOV demuxer bounds them (av_reduce
@@ -85,9 +92,17 @@ func paspAspectRatio(pasp *mp4.PaspBox) (AspectRatio, bool) {
 	if pasp == nil || pasp.HSpacing == 0 || pasp.VSpacing == 0 {
 		return AspectRatio{}, false
 	}
-	a := AspectRatio{int(min(pasp.HSpacing, 1<<30)), int(min(pasp.VSpacing, 1<<30))}.reduced()
-	if a.Width > maxPixelAspect || a.Height > maxPixelAspect {
+	return boundedAspect(int64(pasp.HSpacing), int64(pasp.VSpacing))
+}
+
+// boundedAspect is w:h in lowest terms, or not ok beyond maxPixelAspect.
+func boundedAspect(w, h int64) (AspectRatio, bool) {
+	x, y := w, h
+	for y != 0 {
+		x, y = y, x%y
+	}
+	if x == 0 || w/x > maxPixelAspect || h/x > maxPixelAspect {
 		return AspectRatio{}, false
 	}
-	return a, true
+	return AspectRatio{int(w / x), int(h / x)}, true
 }

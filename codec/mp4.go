@@ -152,6 +152,9 @@ func (d *mp4Demuxer) readBox(hdr mp4.BoxHeader, start int64, limit int64) (mp4.B
 	if _, err := io.ReadFull(d.in, payload); err != nil {
 		return nil, d.in.truncated(err, start+int64(hdr.Size))
 	}
+	if hdr.Name == "moov" {
+		hideUserData(payload)
+	}
 	box, err := decodeBoxBody(hdr, start, payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: mp4: %s: %s box at byte %d: %v", ErrInvalid, d.in.name, hdr.Name, start, err)
@@ -215,6 +218,9 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		found = append(found, trackKind(t))
 	}
 	if trak == nil {
+		if scheme, ok := encryptedVideo(moov); ok {
+			return fmt.Errorf("%w: mp4: %s: encrypted video is not supported (encv, protection scheme %s)", ErrUnsupported, d.in.name, scheme)
+		}
 		what := "no tracks"
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
@@ -239,9 +245,7 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		Height:       d.track.info.height,
 		SampleAspect: d.track.info.aspect,
 	}
-	// The container's ratio wins over the SPS's when both are given, as in FFmpeg (its MOV
-	// demuxer sets the stream's ratio from pasp, and ffmpeg gives that to the frames).
-	if a, ok := paspAspectRatio(entry.Pasp); ok {
+	if a, ok := containerAspectRatio(trak.Tkhd, entry); ok {
 		d.info.SampleAspect = a
 	}
 	if d.in.loc != nil {
@@ -341,3 +345,24 @@ func (d *mp4Demuxer) Next(ctx context.Context) (Sample, error) {
 }
 
 func (d *mp4Demuxer) Close() error { return d.in.Close() }
+
+// encryptedVideo tells whether a track of moov is protected video: a sample entry encv (ISO/IEC
+// 14496-12 8.12, Common Encryption ISO/IEC 23001-7), whose protection scheme it names.
+func encryptedVideo(moov *mp4.MoovBox) (scheme string, ok bool) {
+	for _, t := range moov.Traks {
+		if t.Mdia == nil || t.Mdia.Minf == nil || t.Mdia.Minf.Stbl == nil || t.Mdia.Minf.Stbl.Stsd == nil {
+			continue
+		}
+		for _, c := range t.Mdia.Minf.Stbl.Stsd.Children {
+			if c.Type() != "encv" {
+				continue
+			}
+			scheme = "unknown"
+			if v, isVisual := c.(*mp4.VisualSampleEntryBox); isVisual && v.Sinf != nil && v.Sinf.Schm != nil {
+				scheme = v.Sinf.Schm.SchemeType
+			}
+			return scheme, true
+		}
+	}
+	return "", false
+}
