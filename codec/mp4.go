@@ -117,7 +117,7 @@ func (d *mp4Demuxer) nextBox() (mp4.BoxHeader, int64, error) {
 	hdr, err := mp4.DecodeHeader(d.in)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return hdr, start, fmt.Errorf("%w: mp4: %s: box header at byte %d cut short (truncated)", ErrInvalid, d.in.name, start)
+			return hdr, start, fmt.Errorf("%w: %w: mp4: %s: box header at byte %d cut short", ErrInvalid, ErrTruncated, d.in.name, start)
 		}
 		if errors.Is(err, ErrOrigin) || errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return hdr, start, err

@@ -139,7 +139,7 @@ func (d *tsDemuxer) fail(err error) error {
 		}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: mpegts: %s: truncated: %v", ErrInvalid, d.in.name, err)
+		return fmt.Errorf("%w: %w: mpegts: %s: %v", ErrInvalid, ErrTruncated, d.in.name, err)
 	}
 	return fmt.Errorf("%w: mpegts: %s: %v", ErrInvalid, d.in.name, err)
 }

@@ -39,6 +39,9 @@ type ProbeResult struct {
 	// RenditionsMissing are the smaller renditions a rule named that the origin did not have,
 	// tried in this order before URL was read.
 	RenditionsMissing []string `json:"renditionsMissing,omitempty"`
+	// Truncated says where the source ends inside itself, when it does (Frames counts the
+	// samples before the cut).
+	Truncated string `json:"truncated,omitempty"`
 }
 
 // Probe opens a source as Open does and reads it through (without decoding) to count its
@@ -87,6 +90,9 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 	s := src.(*source)
 	r.Bytes = s.BytesFetched()
 	r.RenditionsMissing = s.missing
+	if err := s.Truncated(); err != nil {
+		r.Truncated = err.Error()
+	}
 	if h := s.hls; h != nil {
 		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
 		if h.chosen >= 0 {

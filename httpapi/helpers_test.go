@@ -143,7 +143,13 @@ type testService struct {
 
 func startService(t *testing.T, cfg Config, store Store, convert Converter) *testService {
 	t.Helper()
-	srv, err := New(cfg, Deps{Store: store, Convert: convert})
+	return startServiceWith(t, cfg, Deps{Store: store, Convert: convert})
+}
+
+// startServiceWith starts a Server made with deps on a real loopback listener.
+func startServiceWith(t *testing.T, cfg Config, deps Deps) *testService {
+	t.Helper()
+	srv, err := New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,6 +221,11 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, opts pipeline.Op
 		j.end(ctx, log, claim, err)
 		return err
 	}
+	if stats.Truncated != nil {
+		// Served whole but cut inside itself: the GIF holds what came before the cut, as the
+		// earlier service's did. Worth a look at the origin.
+		log.Warn("source truncated; converted what it holds", "err", stats.Truncated, "encoded", stats.Encoded)
+	}
 	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_frame", stats.FirstFrame, "source_bytes", stats.SourceBytes,
 		"output_bytes", stats.OutputBytes, "decoded", stats.Decoded, "skipped", stats.Skipped, "encoded", stats.Encoded,
 		"fetch_busy", stats.FetchTime, "decode_busy", stats.DecodeTime, "resize_busy", stats.ResizeTime, "encode_busy", stats.EncodeTime)

@@ -160,5 +160,8 @@ func (m *Metrics) observeConversion(stats pipeline.Stats, wall time.Duration, er
 	m.frames.WithLabelValues("skipped").Add(float64(stats.Skipped))
 	m.frames.WithLabelValues("encoded").Add(float64(stats.Encoded))
 	m.sourceBytes.Add(float64(stats.SourceBytes))
+	if err == nil && stats.Truncated != nil {
+		m.sourceTruncated.Inc()
+	}
 	m.outputBytes.Add(float64(stats.OutputBytes))
 }
