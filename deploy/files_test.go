@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// contractDefaults is the configuration table of CONTRACT.md ("Configuration"), with the
+// contractDefaults is the configuration table of docs/API.md ("Configuration"), with the
 // defaults the contract gives; "" where it has none. CONVERSION_JOB_CONCURRENCY's default is
 // the CPU count, which .env.example must set explicitly (see compose_test.go).
 var contractDefaults = map[string]string{
@@ -78,7 +78,7 @@ func TestEnvExample(t *testing.T) {
 	env := exampleEnv(t)
 	for name, def := range contractDefaults {
 		if _, ok := groupOf[name]; !ok {
-			t.Errorf(".env.example lacks %s (CONTRACT.md's configuration table)", name)
+			t.Errorf(".env.example lacks %s (docs/API.md's configuration table)", name)
 			continue
 		}
 		if groupOf[name] == "LEAVE AS IS" && def != "" && env[name] != def {
