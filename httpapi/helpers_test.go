@@ -190,19 +190,25 @@ func (ts *testService) do(t *testing.T, method, path string, header ...string) *
 	return res
 }
 
-// token asks for a token for source and returns the answer.
-func (ts *testService) token(t *testing.T, source string) tokenAnswer {
+// askToken GETs /token?query with the test credentials: the status and the body.
+func (ts *testService) askToken(t *testing.T, query string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?ifm=mp4&ofm=gif&url="+url.QueryEscape(source), nil)
+	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?"+query, nil)
 	req.SetBasicAuth(testUser, testPassword)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("token: status %d: %s", res.StatusCode, body)
+	body, _ := readAll(res)
+	return res.StatusCode, body
+}
+
+// token asks for a token for source and returns the answer.
+func (ts *testService) token(t *testing.T, source string) tokenAnswer {
+	t.Helper()
+	status, body := ts.askToken(t, "ifm=mp4&ofm=gif&url="+url.QueryEscape(source))
+	if status != http.StatusOK {
+		t.Fatalf("token: status %d: %s", status, body)
 	}
 	var a tokenAnswer
 	if err := jsonUnmarshal(body, &a); err != nil {

@@ -41,13 +41,7 @@ func series(f *dto.MetricFamily, want map[string]string) *dto.Metric {
 // status_code, with prom-client's default buckets and quantiles; HEAD requests and paths no
 // route serves are not recorded, as fastify-metrics does not record them.
 func TestMetricsOfTheEarlierService(t *testing.T) {
-	cfg := testConfig(t)
-	conv := newGatedConverter(t, 2)
-	conv.open()
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
-	tok := ts.token(t, "https://origin.test/m.mp4")
-	_, _ = readAll(ts.get(t, "/convert.gif?token="+tok.Token))
-	waitIdle(t, ts)
+	ts, tok := serviceAfterOneConversion(t)
 
 	source := "ifm=mp4&ofm=gif&url=" + url.QueryEscape("https://origin.test/m.mp4")
 	requests := []struct {
@@ -164,8 +158,9 @@ func TestMetricsOfTheEarlierService(t *testing.T) {
 	}
 }
 
-// metricsPage is the text of /metrics after a few requests.
-func metricsPage(t *testing.T) []byte {
+// serviceAfterOneConversion is a service (in-process store) that has converted one source and
+// served it once, and the source's token.
+func serviceAfterOneConversion(t *testing.T) (*testService, tokenAnswer) {
 	t.Helper()
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 2)
@@ -174,6 +169,13 @@ func metricsPage(t *testing.T) []byte {
 	tok := ts.token(t, "https://origin.test/m.mp4")
 	_, _ = readAll(ts.get(t, "/convert.gif?token="+tok.Token))
 	waitIdle(t, ts)
+	return ts, tok
+}
+
+// metricsPage is the text of /metrics after a few requests.
+func metricsPage(t *testing.T) []byte {
+	t.Helper()
+	ts, _ := serviceAfterOneConversion(t)
 	res := ts.get(t, "/metrics")
 	page, err := readAll(res)
 	if err != nil || res.StatusCode != http.StatusOK {

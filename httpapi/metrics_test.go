@@ -124,17 +124,7 @@ func TestMetrics(t *testing.T) {
 					t.Errorf("%s{%s=%q} = %v, want %v", c.name, c.label, c.value, got, c.want)
 				}
 			}
-			var convert200 bool
-			for _, s := range m["http_requests_total"].GetMetric() {
-				labels := map[string]string{}
-				for _, l := range s.GetLabel() {
-					labels[l.GetName()] = l.GetValue()
-				}
-				if labels["handler"] == "convert" && labels["code"] == "200" && s.GetCounter().GetValue() == 2 {
-					convert200 = true
-				}
-			}
-			if !convert200 {
+			if s := series(m["http_requests_total"], map[string]string{"handler": "convert", "code": "200"}); s.GetCounter().GetValue() != 2 {
 				t.Error(`http_requests_total{handler="convert",code="200"} is not 2`)
 			}
 			if typ := m["http_handler_duration_seconds"].GetType(); typ != dto.MetricType_HISTOGRAM {

@@ -59,22 +59,16 @@ func (c *recordingConverter) conversions() []pipeline.Options {
 // answer's body as JSON values (numbers as float64, booleans as bool).
 func (ts *testService) rawToken(t *testing.T, query string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?"+query, nil)
-	req.SetBasicAuth(testUser, testPassword)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := readAll(res)
-	if res.StatusCode != http.StatusOK {
-		checkErrorBody(t, query, body, res.StatusCode)
-		return res.StatusCode, nil
+	status, body := ts.askToken(t, query)
+	if status != http.StatusOK {
+		checkErrorBody(t, query, body, status)
+		return status, nil
 	}
 	var a map[string]any
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatalf("%s: %v: %s", query, err, body)
 	}
-	return res.StatusCode, a
+	return status, a
 }
 
 // getGIF GETs a /convert.gif URL and decodes the GIF.
@@ -187,18 +181,12 @@ func TestTokenParametersRefused(t *testing.T) {
 		"rts=yes", "rts=1", "rts=", "pre=TRUE", "pre=0",
 		"osz=40&osz=41", "rts=true&rts=true",
 	} {
-		status, _ := ts.rawToken(t, source+"&"+bad)
+		status, body := ts.askToken(t, source+"&"+bad)
 		if status != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", bad, status)
 		}
+		checkErrorBody(t, bad, body, status)
 		name, _, _ := strings.Cut(bad, "=")
-		req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?"+source+"&"+bad, nil)
-		req.SetBasicAuth(testUser, testPassword)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := readAll(res)
 		if !bytes.Contains(body, []byte("parameter "+name)) {
 			t.Errorf("%s: message does not name the parameter: %s", bad, body)
 		}
