@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/Eyevinn/mp4ff/mp4"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 )
 
 // Sample aspect ratio, where ffmpeg takes it from (testdata/make-fixtures.sh says how each
@@ -173,4 +174,28 @@ func moovBox(t *testing.T, raw []byte) (mp4.BoxHeader, []byte) {
 	}
 	t.Fatal("no moov")
 	return mp4.BoxHeader{}, nil
+}
+
+// The SPS's aspect_ratio_idc (ISO/IEC 14496-10 Table E-1): the fixtures hold 1, 14 and 255;
+// these are the rest of the cases that matter.
+func TestSPSAspectRatio(t *testing.T) {
+	for _, tt := range []struct {
+		vui  *h264.SPS_VUI
+		want string
+	}{
+		{nil, "1:1"},
+		{&h264.SPS_VUI{}, "1:1"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 0}, "1:1"}, // unspecified
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 2}, "12:11"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 13}, "160:99"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 16}, "2:1"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 17}, "1:1"}, // reserved
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 64, SarHeight: 45}, "64:45"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 10, SarHeight: 8}, "5:4"},
+		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 4, SarHeight: 0}, "1:1"},
+	} {
+		if got := spsAspectRatio(&h264.SPS{VUI: tt.vui}).String(); got != tt.want {
+			t.Errorf("%+v: %s, want %s", tt.vui, got, tt.want)
+		}
+	}
 }
