@@ -61,8 +61,9 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		c.stats.Expected = min(info.Duration, c.opts.MaxDuration)
 	}
 	defer c.countFetched(raw)
+	defer c.noteTruncation(raw)
 
-	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
+	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
 	dither := gifenc.DitherBayer
 	if c.opts.Dither != "" {
 		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {
@@ -159,6 +160,17 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 		return fmt.Errorf("pipeline: finishing the GIF: %w", err)
 	}
 	return nil
+}
+
+// truncatedSource is a source that tells whether it ended inside itself (codec.Open's do).
+type truncatedSource interface {
+	Truncated() error
+}
+
+func (c *conversion) noteTruncation(src codec.Source) {
+	if ts, ok := src.(truncatedSource); ok {
+		c.stats.Truncated = ts.Truncated()
+	}
 }
 
 func (c *conversion) countFetched(src codec.Source) {

@@ -70,7 +70,7 @@ func decodeFrames(tb testing.TB, path string, size int) []codec.Frame[*gifenc.YC
 	}
 	defer src.Close()
 	info := src.Info()
-	w, h := fitBox(info.Width, info.Height, size)
+	w, h := outputSize(info.Width, info.Height, info.SampleAspect, size)
 	var frames []codec.Frame[*gifenc.YCbCr]
 	_, err = codec.Decode(context.Background(), src, codec.DecodeOptions{FrameRate: DefaultFrameRate}, newFrameConverter(w, h),
 		func(f codec.Frame[*gifenc.YCbCr]) error { frames = append(frames, f); return nil })

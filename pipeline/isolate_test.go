@@ -171,7 +171,7 @@ func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
 				_, err := Convert(ctx, input, Options{Isolate: true, Threads: threads}, w)
 				done <- err
 			}()
-			<-w.wrote // the worker runs: the GIF's first frame is out
+			<-w.wrote // the worker runs: the GIF's first bytes are out
 			if n := childProcesses(t); n != 1 {
 				t.Errorf("%s: %d worker processes while converting, want 1", input, n)
 			}

@@ -101,6 +101,9 @@ func (o Options) withDefaults() Options {
 	if o.Threads == 0 {
 		o.Threads = 1
 	}
+	if o.Colors == 0 {
+		o.Colors = gifenc.DefaultColors // so that asking for the default shares its fingerprint
+	}
 	return o
 }
 
@@ -120,6 +123,9 @@ func (o Options) Fingerprint() string {
 type Stats struct {
 	SourceURL   string // the URL (or path) actually read, after variant or rendition choice
 	SourceBytes int64  // bytes fetched from the origin
+	// Truncated says why the source ended inside itself (wrapping codec.ErrTruncated): the GIF
+	// holds what came before the cut. nil when the source was read to its end.
+	Truncated error
 	Samples     int    // access units read
 	Decoded     int    // pictures decoded
 	Skipped     int    // non-reference pictures never decoded, as no frame shows them

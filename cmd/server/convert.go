@@ -88,6 +88,9 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "server convert: %v\n", err)
 		return exitError
 	}
+	if stats.Truncated != nil {
+		fmt.Fprintf(stderr, "server convert: warning: %v; the GIF holds what comes before the cut\n", stats.Truncated)
+	}
 	fmt.Fprintln(stderr, summary(stats))
 	return exitOK
 }
