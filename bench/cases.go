@@ -17,7 +17,7 @@ type benchCase struct {
 }
 
 // cases, in the order of the report. The committed fixtures come first: small and quick, they
-// show that the tools agree on odd inputs; then the 1280 inputs PERFORMANCE.md measured; then
+// show that the tools agree on odd inputs; then the 1280 inputs docs/BASELINE.md measured; then
 // what users wait for, through the origin.
 var cases = []*benchCase{
 	{Name: "fixture baseline 160 60fps", Input: inPrefix + "media/baseline-160x160-60fps.mp4"},

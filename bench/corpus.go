@@ -14,13 +14,13 @@ import (
 	"time"
 )
 
-// The content every large input is made of, as PERFORMANCE.md measured: 1280x1280, 30 fps, 15 s.
+// The content every large input is made of, as docs/BASELINE.md measured: 1280x1280, 30 fps, 15 s.
 const (
 	contentSize    = 1280
 	contentRate    = 30
 	contentSeconds = 15
 	contentFrames  = contentRate * contentSeconds
-	// gop gives 5 IDR pictures in 450 frames, as in PERFORMANCE.md, and a keyframe every 3 s so
+	// gop gives 5 IDR pictures in 450 frames, as in docs/BASELINE.md, and a keyframe every 3 s so
 	// that ~6 s HLS segments start with one.
 	gop = 90
 	// encodeTimeout bounds one ffmpeg encode of the corpus; the 2160x2160 one is the longest.

@@ -81,7 +81,7 @@ func (r *runner) process(ctx context.Context, out, name string, args ...string) 
 	defer f.Close()
 	cmd := exec.CommandContext(ctx, name, args...)
 	// For ours reading from the loopback origin, in case the command applies the service's
-	// source checks (CONTRACT.md: ALLOW_PRIVATE_SOURCES, SOURCE_HOSTNAME_WHITELIST).
+	// source checks (docs/API.md: ALLOW_PRIVATE_SOURCES, SOURCE_HOSTNAME_WHITELIST).
 	cmd.Env = append(os.Environ(), "ALLOW_PRIVATE_SOURCES=1", "SOURCE_HOSTNAME_WHITELIST=127.0.0.1,localhost")
 	cmd.WaitDelay = 5 * time.Second
 	stderr := &limitedBuffer{max: 16 << 10}
