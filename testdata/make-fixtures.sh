@@ -182,3 +182,8 @@ small $(x264 high) -bsf:v h264_mp4toannexb -f h264 compat/koala.h264
 small $(x264 high) -encryption_scheme cenc-aes-ctr -encryption_key 00112233445566778899aabbccddeeff \
   -encryption_kid 0123456789abcdef0123456789abcdef -movflags +faststart compat/encrypted-cenc.mp4
 du -sh compat | sed 's/^/make-fixtures: /'
+
+# --- real: the real-footage corpus (issue 11) ---------------------------------------------------
+# Clips cut from real videos of Go modules' testdata, squared and edited as covers are (fades,
+# cuts, grain, a still): testdata/make-real.sh, which the bench also runs at 1280x1280.
+./make-real.sh

@@ -30,7 +30,12 @@ face=$(moddir github.com/u2takey/ffmpeg-go@v0.5.0)/examples/sample_data/head-pos
 bunny=$(moddir github.com/asticode/go-astiav@v0.42.0)/testdata/video.mp4                       # 320x180 24 fps 5 s: Big Buck Bunny's opening, fading in from black
 for f in "$koala" "$countdown" "$face" "$bunny"; do [ -s "$f" ] || { echo "make-real: missing $f" >&2; exit 1; }; done
 
-mkdir -p "$out"
+mkdir -p "$out/licenses"
+# The modules' licences travel with what is made of their files (testdata/real/NOTICE.md).
+cp "$(moddir github.com/AlexEidt/Vidio@v1.5.1)/LICENSE" "$out/licenses/Vidio-MIT.txt"
+cp "$(moddir github.com/u2takey/ffmpeg-go@v0.5.0)/LICENSE" "$out/licenses/ffmpeg-go-Apache-2.0.txt"
+cp "$(moddir github.com/asticode/go-astiav@v0.42.0)/LICENSE" "$out/licenses/go-astiav-MIT.txt"
+chmod u+w "$out"/licenses/*
 ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
 
 # Every clip is square (centre crop, as a cover is), scaled with area averaging (Lanczos when
