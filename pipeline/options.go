@@ -126,11 +126,11 @@ type Stats struct {
 	// Truncated says why the source ended inside itself (wrapping codec.ErrTruncated): the GIF
 	// holds what came before the cut. nil when the source was read to its end.
 	Truncated error
-	Samples     int    // access units read
-	Decoded     int    // pictures decoded
-	Skipped     int    // non-reference pictures never decoded, as no frame shows them
-	Dropped     int    // pictures decoded but not shown (frame-rate limit)
-	Encoded     int    // frames given to the GIF encoder
+	Samples   int // access units read
+	Decoded   int // pictures decoded
+	Skipped   int // non-reference pictures never decoded, as no frame shows them
+	Dropped   int // pictures decoded but not shown (frame-rate limit)
+	Encoded   int // frames given to the GIF encoder
 	// LocalPalettes is the number of local colour tables the encoder built (about one per scene
 	// the global one does not serve); LocalFrames the GIF images that carry one.
 	LocalPalettes, LocalFrames int
