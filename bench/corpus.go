@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -198,13 +199,19 @@ func (c *corpus) build(ctx context.Context, name string) (*input, error) {
 		in, err := c.mp4Input(ctx, name, "", rel)
 		return in, err
 	case name == inApple:
-		ref, err := c.apple(ctx)
+		src, err := c.source(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := c.apple(ctx, src, appleDir)
 		if err != nil {
 			return nil, err
 		}
 		return c.probed(ctx, &input{Name: name, URLPath: appleDir + "/master.m3u8", Reference: ref})
 	case len(name) > len(inPrefix) && name[:len(inPrefix)] == inPrefix:
 		return c.fixture(ctx, name[len(inPrefix):])
+	case name == inRealTIDAL || name == inRealApple || strings.HasPrefix(name, realPrefix):
+		return c.buildReal(ctx, name)
 	}
 	return nil, fmt.Errorf("corpus: no input named %q", name)
 }

@@ -6,16 +6,19 @@
 #
 #   testdata/make-real.sh                    160x160 clips into testdata/real/ (committed; the tests use them)
 #   testdata/make-real.sh -size 1280 -out D  the same clips at 1280x1280 into D (the bench makes these)
+#   testdata/make-real.sh -size 640 -only cover-15s -out D   one clip only
 #
 # Sources and licences: testdata/real/NOTICE.md. Needs ffmpeg with libx264 and go.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 size=160
 out=$here/real
+only=
 while [ $# -gt 0 ]; do
   case $1 in
     -size) size=$2; shift 2 ;;
     -out) out=$2; shift 2 ;;
+    -only) only=$2; shift 2 ;;
     *) echo "make-real: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +49,7 @@ if [ "$size" -gt 432 ]; then sq="crop='min(iw,ih)':'min(iw,ih)',scale=$size:$siz
 yuv="scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
 enc() { # enc RATE OUT: reads the filtered picture from the filter graph given before
   local rate=$1 out=$2
+  [ -z "$only" ] || [ "$(basename "$out" .mp4)" = "$only" ] || return 0
   ff "${inputs[@]}" -filter_complex "$graph" -map '[v]' -an -r "$rate" \
     -c:v libx264 -profile:v high -preset medium -crf 24 -g $((rate * 2)) -keyint_min "$rate" -bf 3 -x264-params b-pyramid=normal \
     -colorspace bt709 -color_primaries bt709 -color_trc bt709 -color_range tv -movflags +faststart "$out"
