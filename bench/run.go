@@ -21,8 +21,8 @@ import (
 type runner struct {
 	server  string // bin/server
 	ff      *ffmpegTools
-	origin  *origin // throttled
-	fast    *origin // unthrottled
+	origin  *origin       // throttled
+	fast    *origin       // unthrottled
 	timeout time.Duration // for every subprocess and download
 	outDir  string        // where outputs and downloads go
 }
