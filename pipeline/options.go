@@ -143,8 +143,9 @@ type Stats struct {
 	// the palette window (gifenc.Options.PaletteWindow), which wait for the global palette.
 	FirstByte time.Duration
 	Wall      time.Duration // from the start to the end
-	// Busy time per stage. Stages overlap, so the sum may exceed Wall; with several decoding
-	// threads DecodeTime and ResizeTime add up over them. FetchTime is the time spent waiting
+	// Work per stage. DecodeTime, ResizeTime and EncodeTime are CPU time of the stage's threads
+	// (summed over the decoding threads; in a decode worker's process when isolated), so that a
+	// loaded machine's waits are not counted as work. FetchTime is the wall time spent waiting
 	// for the source's next sample (network and demuxing).
 	FetchTime, DecodeTime, ResizeTime, EncodeTime time.Duration
 }
