@@ -17,6 +17,7 @@ type spsInfo struct {
 	width   int // after frame cropping
 	height  int
 	fps     float64 // from VUI timing; 0 when absent
+	aspect  AspectRatio
 
 	bitDepth int          // luma bits per sample
 	transfer yuv.Transfer // from the VUI's transfer_characteristics
@@ -39,6 +40,7 @@ func parseSPS(nalu []byte) (spsInfo, error) {
 		width:  sps.Width(),
 		height: sps.Height(),
 		fps:    sps.FPS(),
+		aspect: spsAspectRatio(&sps),
 		level:  fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
 
 		bitDepth: int(sps.BitDepthLumaMinus8) + 8,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec/h264"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/cputime"
 )
 
 // DecodeOptions says which pictures Decode turns into frames and how.
@@ -43,7 +45,7 @@ type DecodeStats struct {
 	Emitted int // frames handed to emit
 	Corrupt int // access units the decoder rejected (their damage is concealed in later pictures)
 
-	// Busy time, summed over the decoding goroutines: inside the decoder, and inside convert.
+	// CPU time, summed over the decoding threads: inside the decoder, and inside convert.
 	DecodeTime, ConvertTime time.Duration
 }
 
@@ -230,6 +232,10 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 	defer r.wg.Done()
 	defer close(out)
 	defer func() { <-r.slots }()
+	// The range's decoding and converting are counted in CPU time of this thread (a loaded
+	// machine's waits are not the decoder's): the goroutine keeps its thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	dec, err := r.decoder.open()
 	if err != nil {
 		r.fail(err)
@@ -238,19 +244,19 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 	defer dec.Close()
 	// Decisions of samples given to the decoder whose picture has not come out yet, by PTS.
 	pending := make(map[time.Duration]selectedSample)
-	// Time spent in emit during the current decoder call: it runs inside the call, on this
-	// goroutine, and is not the decoder's.
+	// CPU time spent in emit during the current decoder call: it runs inside the call, on this
+	// thread, and is not the decoder's.
 	var inEmit time.Duration
 	decoding := func(call func() error) error {
 		inEmit = 0
-		start := time.Now()
+		start := cputime.Thread()
 		err := call()
-		r.stats.decodeNanos.Add(int64(time.Since(start) - inEmit))
+		r.stats.decodeNanos.Add(int64(cputime.Thread() - start - inEmit))
 		return err
 	}
 	emit := func(p *yuv.Picture) error {
-		start := time.Now()
-		defer func() { inEmit += time.Since(start) }()
+		start := cputime.Thread()
+		defer func() { inEmit += cputime.Thread() - start }()
 		r.stats.decoded.Add(1)
 		s, ok := pending[p.PTS]
 		delete(pending, p.PTS)
@@ -261,9 +267,9 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 		if p.Width > r.maxW || p.Height > r.maxH {
 			return fmt.Errorf("%w: picture at %v is %dx%d, over the limit %dx%d", ErrUnsupported, p.PTS, p.Width, p.Height, r.maxW, r.maxH)
 		}
-		converting := time.Now()
+		converting := cputime.Thread()
 		v, err := r.convert(p)
-		r.stats.convertNanos.Add(int64(time.Since(converting)))
+		r.stats.convertNanos.Add(int64(cputime.Thread() - converting))
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,10 @@ func parseHEVCSPS(nalu []byte, entry string) (spsInfo, h265.SPS, error) {
 	if vui := sps.VUI; vui != nil && vui.VideoSignalTypePresentFlag && vui.ColourDescriptionPresentFlag {
 		in.transfer = yuv.FromVUI(vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries, false, in.height).Transfer
 	}
+	if vui := sps.VUI; vui != nil && vui.AspectRatioInfoPresentFlag {
+		// H.265 Table E-1 is H.264's.
+		in.aspect = vuiAspectRatio(int(vui.AspectRatioIdc), int64(vui.SarWidth), int64(vui.SarHeight))
+	}
 	return in, sps, nil
 }
 

@@ -170,3 +170,13 @@ func TestHEVCLengthSizes(t *testing.T) {
 		t.Error("51 NAL units accepted")
 	}
 }
+
+// The sample aspect ratio of an H.265 SPS's VUI (Table E-1, Extended_SAR), here alone: a
+// transport stream has no pasp box.
+func TestHEVCSampleAspect(t *testing.T) {
+	src := openT(t, filepath.Join(fixtures, "hevc/anamorphic-160x120-sar4x3.ts"), OpenOptions{})
+	info := src.Info()
+	if info.SampleAspect != (AspectRatio{4, 3}) || info.Width != 160 || info.Height != 120 {
+		t.Errorf("%dx%d of %v samples, want 160x120 of 4:3", info.Width, info.Height, info.SampleAspect)
+	}
+}

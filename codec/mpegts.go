@@ -85,6 +85,7 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 			fps = float64(tsClock) / float64(best)
 		}
 	}
+	// MPEG-TS has no pixel aspect of its own: the SPS says it.
 	d.info = trackStreamInfo(container, d.track)
 	d.info.FrameRate = fps
 	if in.loc != nil {
@@ -142,7 +143,7 @@ func (d *tsDemuxer) fail(err error) error {
 		}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: mpegts: %s: truncated: %v", ErrInvalid, d.in.name, err)
+		return fmt.Errorf("%w: %w: mpegts: %s: %v", ErrInvalid, ErrTruncated, d.in.name, err)
 	}
 	return fmt.Errorf("%w: mpegts: %s: %v", ErrInvalid, d.in.name, err)
 }

@@ -48,19 +48,23 @@ func (f VideoFormat) String() string {
 
 // StreamInfo describes the video track of a source, as far as the container tells.
 type StreamInfo struct {
-	Container string        // "mp4", "fmp4", "hls-fmp4", "hls-ts"
-	Format    VideoFormat   // which decoder the samples need
-	Codec     string        // RFC 6381 codec string, e.g. "avc1.64001f", "hvc1.2.4.L93.B0"
-	Profile   string        // e.g. "High", "Main 10"
-	Level     string        // e.g. "3.1"
-	BitDepth  int           // luma bits per sample, e.g. 8 or 10; 0 when unknown
-	Transfer  string        // "SDR", "PQ" or "HLG", as HLS's VIDEO-RANGE names them
-	Width     int           // display size after SPS cropping
-	Height    int           //
-	FrameRate float64       // nominal frames per second; 0 when unknown
-	Duration  time.Duration // 0 when unknown
-	Frames    int           // number of samples when known, else 0
-	URL       string        // the URL (or path) the media was actually read from
+	Container string      // "mp4", "fmp4", "hls-fmp4", "hls-ts"
+	Format    VideoFormat // which decoder the samples need
+	Codec     string      // RFC 6381 codec string, e.g. "avc1.64001f", "hvc1.2.4.L93.B0"
+	Profile   string      // e.g. "High", "Main 10"
+	Level     string      // e.g. "3.1"
+	BitDepth  int         // luma bits per sample, e.g. 8 or 10; 0 when unknown
+	Transfer  string      // "SDR", "PQ" or "HLG", as HLS's VIDEO-RANGE names them
+	Width     int         // picture size after SPS cropping
+	Height    int         //
+	// SampleAspect is the shape of the picture's samples: from the MP4 sample entry's pasp box
+	// when it has one, else from the SPS (square when neither says). The picture is shown at
+	// SampleAspect.DisplaySize(Width, Height).
+	SampleAspect AspectRatio
+	FrameRate    float64       // nominal frames per second; 0 when unknown
+	Duration     time.Duration // 0 when unknown
+	Frames       int           // number of samples when known, else 0
+	URL          string        // the URL (or path) the media was actually read from
 }
 
 // Source is a demuxed H.264 or H.265 video track: samples in decoding order.

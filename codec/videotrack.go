@@ -34,12 +34,12 @@ func (t *avcTrack) streamInfo() (spsInfo, bool) { return t.info, t.hasInfo }
 func (t *avcTrack) format() VideoFormat { return FormatH264 }
 
 // trackStreamInfo is what a demuxer knows of its stream from the track: the format, and the
-// latest SPS's size, codec string, profile, level, bit depth and transfer.
+// latest SPS's size, sample aspect ratio, codec string, profile, level, bit depth and transfer.
 func trackStreamInfo(container string, t videoTrack) StreamInfo {
 	info := StreamInfo{Container: container, Format: t.format()}
 	if sps, ok := t.streamInfo(); ok {
 		info.Codec, info.Profile, info.Level = sps.codec, sps.profile, sps.level
-		info.Width, info.Height = sps.width, sps.height
+		info.Width, info.Height, info.SampleAspect = sps.width, sps.height, sps.aspect
 		info.BitDepth, info.Transfer = sps.bitDepth, sps.transfer.String()
 	}
 	return info

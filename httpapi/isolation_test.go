@@ -65,7 +65,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 	origin, _ := startOrigin(t, mux)
 	run := 0
 
-	const hevcPath = "/hevc/main10-250x142-24fps.mp4" // the crash is libde265's (h265.Fault)
+	const hevcPath = "/hevc/main-192x192-30fps.mp4" // the crash is libde265's (h265.Fault); 72 frames
 	cases := []struct {
 		kind   string
 		after  int // the picture the worker crashes at
@@ -76,9 +76,9 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 		{"abort", 1, pipeline.WorkerOptions{}, ""},
 		{"oom", 1, pipeline.WorkerOptions{MaxMemory: 192 << 20}, ""},
 		{"hang", 1, pipeline.WorkerOptions{MaxCPU: time.Second}, ""},
-		{"segv", 10, pipeline.WorkerOptions{}, ""}, // after the first GIF bytes were streamed
+		{"segv", 60, pipeline.WorkerOptions{}, ""}, // after the first GIF bytes were streamed (the palette window)
 		{"segv", 1, pipeline.WorkerOptions{}, hevcPath},
-		{"segv", 10, pipeline.WorkerOptions{}, hevcPath},
+		{"segv", 60, pipeline.WorkerOptions{}, hevcPath},
 	}
 	for _, sk := range storeKinds {
 		for _, c := range cases {
@@ -131,7 +131,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 				if err != nil || res.StatusCode != http.StatusOK || res.ContentLength != int64(len(wantCached)) || !bytes.Equal(data, wantCached) {
 					t.Errorf("cached GIF during the crash: status %d, %d of %d bytes, %v", res.StatusCode, len(data), len(wantCached), err)
 				}
-				if _, err := ts.store.Result(t.Context(), ResultID(ts.fingerprint, crash.Key)); !errors.Is(err, ErrNotFound) {
+				if _, err := ts.store.Result(t.Context(), ts.resultID(crash.Key)); !errors.Is(err, ErrNotFound) {
 					t.Errorf("crashed conversion's result in the store: %v, want ErrNotFound", err)
 				}
 

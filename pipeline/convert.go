@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/cputime"
 )
 
 // encodeQueue is how many resized frames may wait for the GIF encoder: enough to keep the
@@ -61,8 +63,9 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		c.stats.Expected = min(info.Duration, c.opts.MaxDuration)
 	}
 	defer c.countFetched(raw)
+	defer c.noteTruncation(raw)
 
-	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
+	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
 	dither := gifenc.DitherBayer
 	if c.opts.Dither != "" {
 		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {
@@ -117,24 +120,28 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 // encode writes every frame from frames into enc, then its end. On failure it cancels the
 // conversion and drains frames so the decoder is never blocked.
 func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifenc.YCbCr], cancel context.CancelFunc) error {
+	// EncodeTime is this thread's CPU time: the goroutine keeps its thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var end time.Duration
 	var err error
 	for f := range frames {
 		if err != nil {
 			continue
 		}
-		t := time.Now()
+		t := cputime.Thread()
 		err = enc.WriteFrame(gifenc.Frame{Timestamp: f.Time, YCbCr: f.Value})
-		c.stats.EncodeTime += time.Since(t)
+		c.stats.EncodeTime += cputime.Thread() - t
 		if err != nil {
 			err = fmt.Errorf("pipeline: encoding frame at %s: %w", f.Time, err)
 			cancel()
 			continue
 		}
-		if c.stats.Encoded == 0 {
-			c.stats.FirstFrame = time.Since(c.start)
+		if c.stats.FirstByte == 0 && c.stats.OutputBytes > 0 {
+			c.stats.FirstByte = time.Since(c.start)
 		}
 		c.stats.Encoded++
+		c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
 		end = f.Time + f.Duration
 		c.stats.Duration = end
 		if c.opts.Progress != nil {
@@ -147,13 +154,28 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 	if c.stats.Encoded == 0 {
 		return nil // nothing to close: the caller reports the empty stream
 	}
-	t := time.Now()
+	t := cputime.Thread()
 	err = enc.Close(end)
-	c.stats.EncodeTime += time.Since(t)
+	c.stats.EncodeTime += cputime.Thread() - t
+	c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
+	if c.stats.FirstByte == 0 {
+		c.stats.FirstByte = time.Since(c.start)
+	}
 	if err != nil {
 		return fmt.Errorf("pipeline: finishing the GIF: %w", err)
 	}
 	return nil
+}
+
+// truncatedSource is a source that tells whether it ended inside itself (codec.Open's do).
+type truncatedSource interface {
+	Truncated() error
+}
+
+func (c *conversion) noteTruncation(src codec.Source) {
+	if ts, ok := src.(truncatedSource); ok {
+		c.stats.Truncated = ts.Truncated()
+	}
 }
 
 func (c *conversion) countFetched(src codec.Source) {

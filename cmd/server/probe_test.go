@@ -45,6 +45,8 @@ func TestProbeCommand(t *testing.T) {
 		{"hevc/master-hevc-only.m3u8", "hls-fmp4", "Main 10", 192, 192, 90, 3, "video_hevc_sdr_192x192.m3u8", "hvc1.2.4.L60.90", "SDR", 10, hevcChoice},
 		{"hevc/master-largest-hevc.m3u8", "hls-fmp4", "Main 10", 192, 192, 90, 4, "video_hevc_sdr_192x192.m3u8", "hvc1.2.4.L60.90", "SDR", 10, hevcChoice},
 		{"hevc/master-pq-only.m3u8", "hls-fmp4", "Main 10", 320, 320, 90, 1, "video_hevc_pq_320x320.m3u8", "hvc1.2.4.L60.90", "PQ", 10, "only HDR variants (tone mapped to SDR); the smallest of at least 160 px"},
+		{"compat/anamorphic-320x240-sar4x3.mp4", "mp4", "High", 320, 240, 30, 0, "", "", "", 0, ""},
+		{"compat/udta-terminated.mov", "mp4", "High", 160, 90, 30, 0, "", "", "", 0, ""},
 	}
 	for _, tt := range tests {
 		for _, input := range []string{filepath.Join("../../testdata", tt.path), srv.URL + "/" + tt.path} {
@@ -74,6 +76,13 @@ func TestProbeCommand(t *testing.T) {
 				}
 				if len(res.Variants) != tt.variants {
 					t.Errorf("%d variants, want %d", len(res.Variants), tt.variants)
+				}
+				dispW := tt.width
+				if strings.Contains(tt.path, "sar4x3") {
+					dispW = 427 // 320 x 4/3: shown at 16:9
+				}
+				if res.DisplayWidth != dispW || res.DisplayHeight != tt.height {
+					t.Errorf("display size %dx%d (sample aspect %s), want %dx%d", res.DisplayWidth, res.DisplayHeight, res.SampleAspectRatio, dispW, tt.height)
 				}
 				if tt.chosen != "" && (res.Chosen == nil || res.Variants[*res.Chosen].URI != tt.chosen) {
 					t.Errorf("chosen %v, want %s", res.Chosen, tt.chosen)
