@@ -31,42 +31,51 @@ var runtimePackages = []string{"libc6", "libgcc-s1", "libgomp1", "libstdc++6"}
 // nonroot is distroless's unprivileged user, the one the Dockerfile's USER names.
 const nonroot = 65532
 
-var built struct {
+// builtServer is cmd/server built once per test run for one GOARCH.
+type builtServer struct {
 	once sync.Once
 	path string
 	err  error
 }
 
+// builtServers: "" is this host's architecture; the map is never written after init.
+var builtServers = map[string]*builtServer{"": {}, "arm64": {}}
+
 // serverBinary builds cmd/server once per test run as the Dockerfile's build stage does: in a
 // copy of the build context (the repository less what .dockerignore leaves out), with
 // scripts/build-static.sh, the very script the Dockerfile runs. So these tests see the flags the
 // image ships with, and a .dockerignore that drops something the build needs fails here.
-func serverBinary(t testing.TB) string {
+func serverBinary(t testing.TB) string { return crossServerBinary(t, "") }
+
+// crossServerBinary is serverBinary for another GOARCH, cross-compiled as the Dockerfile's
+// build stage does for that TARGETARCH.
+func crossServerBinary(t testing.TB, goarch string) string {
 	t.Helper()
 	needCommand(t, "pkg-config")
-	built.once.Do(func() {
+	b := builtServers[goarch]
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "deploy-server-")
 		if err != nil {
-			built.err = err
+			b.err = err
 			return
 		}
-		built.path = filepath.Join(dir, "server")
+		b.path = filepath.Join(dir, "server")
 		buildContext := filepath.Join(dir, "context")
-		if built.err = copyBuildContext(repoFile(t, ""), buildContext); built.err != nil {
+		if b.err = copyBuildContext(repoFile(t, ""), buildContext); b.err != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(buildContext, "scripts/build-static.sh"), built.path)
-		cmd.Env = append(os.Environ(), "VERSION=deploy-test")
+		cmd := exec.CommandContext(ctx, filepath.Join(buildContext, "scripts/build-static.sh"), b.path)
+		cmd.Env = append(os.Environ(), "VERSION=deploy-test", "GOARCH="+goarch)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("scripts/build-static.sh in the build context: %v\n%s", err, out)
+			b.err = fmt.Errorf("GOARCH=%s scripts/build-static.sh in the build context: %v\n%s", goarch, err, out)
 		}
 	})
-	if built.err != nil {
-		t.Fatal(built.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return built.path
+	return b.path
 }
 
 // copyBuildContext copies what `docker build` would send from repo: every file .dockerignore
@@ -138,8 +147,10 @@ func dockerignore(repo string) (func(rel string) (bool, error), error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.path != "" {
-		os.RemoveAll(filepath.Dir(built.path))
+	for _, b := range builtServers {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }
