@@ -37,6 +37,13 @@ test-arm64:
 	@scripts/install-deps.sh arm64
 	$(GO) test -count=1 -timeout 20m -run '^TestArm64' -v ./deploy/
 
+# The compose stack end to end on a Docker daemon (DOCKER_HOST, or the default socket) with the
+# Compose v2 plugin: builds the image from this checkout, brings docker-compose.yaml up with
+# deploy/testdata/stack-test.compose.yaml, checks it, and takes it down. `make test` runs it too
+# when a daemon answers.
+test-stack: deps
+	$(GO) test -count=1 -timeout 30m -run '^TestStack$$' -v ./deploy/
+
 # Static analysis beyond go vet (unused code, common mistakes); fetches the pinned staticcheck.
 lint: deps
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
