@@ -48,7 +48,7 @@ EXPOSE 8080
 
 # Exec form: there is no shell in the image. `server healthcheck` asks the service's /healthz.
 # The timing is docker-compose.yaml's (service video), which explains it.
-HEALTHCHECK --interval=3s --timeout=5s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=3s --timeout=5s --retries=5 \
   CMD ["/server", "healthcheck"]
 
 ENTRYPOINT ["/server"]

@@ -142,15 +142,22 @@ func TestComposeHealthAndStartOrder(t *testing.T) {
 		}
 	}
 	for _, s := range p.Services {
-		if hc := s.HealthCheck; hc != nil && hc.StartInterval != nil {
+		hc := s.HealthCheck
+		if hc == nil {
+			continue
+		}
+		if hc.StartInterval != nil {
 			t.Errorf("service %s: healthcheck.start_interval: Docker Engine before 25 (Debian 12's 20.10) refuses the file", s.Name)
+		}
+		if hc.StartPeriod != nil && *hc.StartPeriod != 0 {
+			t.Errorf("service %s: healthcheck.start_period: from Engine 25 on, probes in it come every start_interval (5 s unset), not every interval", s.Name)
 		}
 	}
 
 	// The image's HEALTHCHECK (for `docker run`) is the compose file's, flag for flag.
 	hc := p.Services["video"].HealthCheck
-	want := fmt.Sprintf("--interval=%v --timeout=%v --start-period=%v --retries=%d CMD %s",
-		time.Duration(*hc.Interval), time.Duration(*hc.Timeout), time.Duration(*hc.StartPeriod), *hc.Retries, `["/server", "healthcheck"]`)
+	want := fmt.Sprintf("--interval=%v --timeout=%v --retries=%d CMD %s",
+		time.Duration(*hc.Interval), time.Duration(*hc.Timeout), *hc.Retries, `["/server", "healthcheck"]`)
 	if got := dockerfileStages(t)[1].lines["HEALTHCHECK"]; len(got) != 1 || got[0] != want {
 		t.Errorf("Dockerfile HEALTHCHECK %q, want the compose file's: %q", got, want)
 	}
