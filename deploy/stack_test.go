@@ -419,9 +419,11 @@ func checkRedisRestart(t *testing.T, ctx context.Context, s *composeProject, bas
 	startedAt := docker(t, ctx, "inspect", "--format", "{{.State.StartedAt}} {{.RestartCount}}", video)
 
 	var (
-		mu       sync.Mutex
-		statuses = map[string]int{}
-		failures []string
+		mu        sync.Mutex
+		statuses  = map[string]int{}
+		failures  []string
+		restarted bool // Redis is restarting: count the requests made meanwhile
+		during    int
 	)
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -429,6 +431,11 @@ func checkRedisRestart(t *testing.T, ctx context.Context, s *composeProject, bas
 		defer close(done)
 		client := &http.Client{Timeout: 10 * time.Second}
 		for loopCtx.Err() == nil {
+			mu.Lock()
+			if restarted {
+				during++
+			}
+			mu.Unlock()
 			status, err := tokenAndCover(loopCtx, client, base, source, account)
 			mu.Lock()
 			if err != nil && loopCtx.Err() == nil {
@@ -442,9 +449,15 @@ func checkRedisRestart(t *testing.T, ctx context.Context, s *composeProject, bas
 	}()
 	time.Sleep(2 * time.Second)
 	start := time.Now()
+	mu.Lock()
+	restarted = true
+	mu.Unlock()
 	s.compose(ctx, nil, "restart", "redis")
 	s.waitHealthy(ctx, start, time.Minute)
-	t.Logf("redis restarted and healthy again after %v", time.Since(start).Round(100*time.Millisecond))
+	mu.Lock()
+	restarted = false
+	mu.Unlock()
+	t.Logf("redis restarted and healthy again after %v; %d requests made meanwhile", time.Since(start).Round(100*time.Millisecond), during)
 
 	// Once Redis is back, the service serves again by itself.
 	recovered := false
@@ -464,6 +477,9 @@ func checkRedisRestart(t *testing.T, ctx context.Context, s *composeProject, bas
 	}
 	if len(failures) > 0 {
 		t.Errorf("%d requests got no HTTP answer during the restart, e.g. %s", len(failures), failures[0])
+	}
+	if during < 5 {
+		t.Errorf("only %d requests while Redis restarted: the loop did not run under the restart", during)
 	}
 	if statuses["200 200"] == 0 {
 		t.Errorf("no request succeeded around the restart: %v", statuses)
