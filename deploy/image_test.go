@@ -85,23 +85,29 @@ func copyBuildContext(repo, to string) error {
 	if err != nil {
 		return err
 	}
-	return filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
+	return copyTree(repo, to, excluded)
+}
+
+// copyTree copies the regular files and folders under from to to, with their permissions and
+// times, less the paths (relative to from) that skip says to leave out; .git is never copied.
+func copyTree(from, to string, skip func(rel string) (bool, error)) error {
+	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(repo, path)
+		rel, _ := filepath.Rel(from, path)
 		if rel == "." {
-			return nil
+			return os.MkdirAll(to, 0o755)
 		}
-		out, err := excluded(rel)
-		if err != nil {
-			return err
-		}
-		if out {
-			if d.IsDir() && rel == ".git" {
-				return filepath.SkipDir // nothing under it can be re-included
+		if rel == ".git" {
+			if d.IsDir() {
+				return filepath.SkipDir
 			}
-			return nil
+			return nil // a worktree's .git file
+		}
+		out, err := skip(rel)
+		if err != nil || out {
+			return err
 		}
 		dst := filepath.Join(to, rel)
 		if d.IsDir() {
@@ -121,7 +127,11 @@ func copyBuildContext(repo, to string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		return os.WriteFile(dst, b, info.Mode().Perm())
+		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
+			return err
+		}
+		// BuildKit's cache key of a COPY includes the files' times (deploy/stack_test.go).
+		return os.Chtimes(dst, info.ModTime(), info.ModTime())
 	})
 }
 

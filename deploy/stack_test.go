@@ -328,39 +328,10 @@ func TestStack(t *testing.T) {
 // the compose file, what operators keep there (.env, override files, a backup, a certificate):
 // the image must be the same one, every layer from the cache, `COPY . .` included.
 func checkOperatorFilesKeepCache(t *testing.T, ctx context.Context, s *composeProject, imageID string) {
-	repo := repoFile(t, "")
+	// The files' times are kept too: BuildKit's cache key of a COPY includes them, and an
+	// operator's checkout keeps them when files are added beside it.
 	dir := filepath.Join(t.TempDir(), "checkout")
-	err := filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(repo, path)
-		if d.IsDir() {
-			if rel == ".git" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(dir, rel)
-		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-			return err
-		}
-		// The files' times too: BuildKit's cache key of a COPY includes them, and an operator's
-		// checkout keeps them when files are added beside it.
-		return os.Chtimes(dst, info.ModTime(), info.ModTime())
-	})
-	if err != nil {
+	if err := copyTree(repoFile(t, ""), dir, func(string) (bool, error) { return false, nil }); err != nil {
 		t.Fatal(err)
 	}
 	// Contents new to every run: BuildKit's cache is keyed by content, so files an earlier run
