@@ -36,17 +36,13 @@ var appleVariants = []appleVariant{
 // 12 s: three segments over 15 s, each starting with an IDR picture.
 const hlsSegmentSeconds = 6
 
-// apple makes the Apple-like HLS stream: every variant a VOD media playlist whose EXT-X-MAP and
-// segments are byte ranges of one fragmented MP4 (ffmpeg's hls muxer with single_file makes
-// exactly that), and a master with I-frame lines, unknown attributes, VIDEO-RANGE and variants
-// out of order. It returns the local file of the largest H.264 variant, the reference for
-// quality (the one ffmpeg converts).
-func (c *corpus) apple(ctx context.Context) (string, error) {
-	src, err := c.source(ctx)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(c.origin, appleDir)
+// apple makes the Apple-like HLS stream of src under origin/rel: every variant a VOD media
+// playlist whose EXT-X-MAP and segments are byte ranges of one fragmented MP4 (ffmpeg's hls
+// muxer with single_file makes exactly that), and a master with I-frame lines, unknown
+// attributes, VIDEO-RANGE and variants out of order. It returns the local file of the largest
+// H.264 variant, the reference for quality (the one ffmpeg converts).
+func (c *corpus) apple(ctx context.Context, src, rel string) (string, error) {
+	dir := filepath.Join(c.origin, rel)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("corpus: %w", err)
 	}
@@ -72,7 +68,7 @@ func (c *corpus) apple(ctx context.Context) (string, error) {
 		playlists[v.name] = pl
 		if len(pl.segments) > 0 {
 			s := pl.segments[0]
-			c.mark(appleDir+"/"+v.name+"-.mp4", s.offset+s.length)
+			c.mark(rel+"/"+v.name+"-.mp4", s.offset+s.length)
 		}
 	}
 	if err := c.appleMaster(ctx, dir, playlists); err != nil {

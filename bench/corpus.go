@@ -10,17 +10,18 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// The content every large input is made of, as PERFORMANCE.md measured: 1280x1280, 30 fps, 15 s.
+// The content every large input is made of, as docs/BASELINE.md measured: 1280x1280, 30 fps, 15 s.
 const (
 	contentSize    = 1280
 	contentRate    = 30
 	contentSeconds = 15
 	contentFrames  = contentRate * contentSeconds
-	// gop gives 5 IDR pictures in 450 frames, as in PERFORMANCE.md, and a keyframe every 3 s so
+	// gop gives 5 IDR pictures in 450 frames, as in docs/BASELINE.md, and a keyframe every 3 s so
 	// that ~6 s HLS segments start with one.
 	gop = 90
 	// encodeTimeout bounds one ffmpeg encode of the corpus; the 2160x2160 one is the longest.
@@ -198,13 +199,19 @@ func (c *corpus) build(ctx context.Context, name string) (*input, error) {
 		in, err := c.mp4Input(ctx, name, "", rel)
 		return in, err
 	case name == inApple:
-		ref, err := c.apple(ctx)
+		src, err := c.source(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := c.apple(ctx, src, appleDir)
 		if err != nil {
 			return nil, err
 		}
 		return c.probed(ctx, &input{Name: name, URLPath: appleDir + "/master.m3u8", Reference: ref})
 	case len(name) > len(inPrefix) && name[:len(inPrefix)] == inPrefix:
 		return c.fixture(ctx, name[len(inPrefix):])
+	case name == inRealTIDAL || name == inRealApple || strings.HasPrefix(name, realPrefix):
+		return c.buildReal(ctx, name)
 	}
 	return nil, fmt.Errorf("corpus: no input named %q", name)
 }

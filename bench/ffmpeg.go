@@ -168,7 +168,7 @@ func parseRate(s string) float64 {
 	return n / d
 }
 
-// recipe is the earlier service's conversion (PERFORMANCE.md): at most 24 fps, fit in 80x80 with
+// recipe is the earlier service's conversion (docs/BASELINE.md): at most 24 fps, fit in 80x80 with
 // ffmpeg's default (bicubic) scaler, a 32-colour palette made from the whole clip, Bayer dither,
 // looping forever; `-t 30` is the same duration limit ours applies. threads 1 pins the decoder,
 // the filter graph and the encoder to one thread; 0 leaves ffmpeg's defaults (all cores).

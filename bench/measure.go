@@ -18,6 +18,7 @@ const (
 	toolOurs    = "ours"
 	toolFFmpeg  = "ffmpeg"
 	toolEarlier = "earlier service"
+	toolDecode  = "decode alone" // `server decode -fps 24 -o /dev/null` on what ours reads
 )
 
 func (t tool) threadsLabel() string {

@@ -17,7 +17,7 @@ const referenceRate = 24
 // references makes and caches the frames GIFs are compared with: the source as given, decoded by
 // FFmpeg, at 24 fps, turned into RGB at full size (chroma interpolated to every pixel, with the
 // matrix its colour description names), then area-scaled to the GIF's size. Scaling 4:2:0
-// straight to RGB at the small size, as PERFORMANCE.md did, keeps chroma at half the output size
+// straight to RGB at the small size, as docs/BASELINE.md did, keeps chroma at half the output size
 // (swscale scales the chroma planes to the output's chroma size first): a GIF that keeps more
 // colour detail than that then scores worse against it, not better.
 type references struct {

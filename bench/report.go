@@ -36,10 +36,15 @@ func section(info runInfo, rs resultSet, chartFile string) string {
 	w("%s\n## Conversion (bench harness)\n\n", sectionBegin)
 	w("Made by `%s` (`make bench` runs `go run ./bench`) on %s: %d CPUs (%s), load average at start %s; %s; %s.\n",
 		info.Command, info.Date.UTC().Format("2006-01-02 15:04 MST"), info.CPUs, info.CPUModel, info.Load, info.FFmpeg, info.Server)
-	w("Every case ran %d time(s), tools interleaved; the numbers are medians. URL cases read from an in-process HTTP origin on loopback throttled to %g Mbit/s (all responses together). Timings move by 10%% and more from run to run on these machines: compare ratios within one run.\n\n", info.Reps, info.RateMbit)
+	w("Every case ran %d time(s), tools interleaved; the numbers are medians. URL cases read from an in-process HTTP origin on loopback throttled to %g Mbit/s (all responses together), or from a second one without a limit where the case says \"unthrottled\". Timings move by 10%% and more from run to run on these machines: compare ratios within one run.\n\n", info.Reps, info.RateMbit)
 
 	w("### Goals (issue 4)\n\n| goal | measured | target | verdict |\n|---|---|---|---|\n")
 	for _, g := range rs.goals() {
+		w("| %s | %s | %s | %s |\n", g.Goal, g.Measured, g.Target, strings.ToUpper(g.Verdict))
+	}
+
+	w("\n### Goals (issue 11: real footage, the production paths)\n\n| goal | measured | target | verdict |\n|---|---|---|---|\n")
+	for _, g := range rs.realGoals() {
 		w("| %s | %s | %s | %s |\n", g.Goal, g.Measured, g.Target, strings.ToUpper(g.Verdict))
 	}
 
@@ -67,6 +72,28 @@ func section(info runInfo, rs resultSet, chartFile string) string {
 			mb(r.MaxRSS), r.Bytes, psnr, blurred, wallRatio, bytesRatio)
 	}
 
+	w("\n### Where ours' CPU goes (one thread)\n\n")
+	w("Busy time of each stage, from ours' summary line (`server convert` prints it), as a share of the process' CPU time; " +
+		"\"other\" is the rest: the process' start, the Go runtime, demuxing, page faults. \"decode alone\" is `server decode -fps 24 -o /dev/null` on what ours reads.\n\n")
+	w("| case | CPU | fetch | decode | resize | encode | other | local tables (images with one / all) | decode alone CPU | ours / decode alone |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		if r.Tool.Kind != toolOurs || r.Tool.Threads != 1 || !ok(r) {
+			continue
+		}
+		st := parseStages(r.Summary)
+		if !st.ok || r.CPU <= 0 {
+			continue
+		}
+		share := func(d time.Duration) string { return fmt.Sprintf("%.0f%%", 100*d.Seconds()/r.CPU.Seconds()) }
+		other := r.CPU - st.Fetch - st.Decode - st.Resize - st.Encode
+		dec, ratio := "—", "—"
+		if d := rs.find(r.Case.Name, toolDecode, threadsOne); ok(d) {
+			dec, ratio = ms(d.CPU), fmt.Sprintf("%.2f×", r.CPU.Seconds()/d.CPU.Seconds())
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %d (%d / %d) | %s | %s |\n", r.Case.Name, ms(r.CPU), share(st.Fetch), share(st.Decode),
+			share(st.Resize), share(st.Encode), share(max(0, other)), st.LocalPalettes, st.LocalImages, st.Images, dec, ratio)
+	}
+
 	w("\n### Through the origin\n\n")
 	w("| case | tool | threads | fetched | requests | download alone | first GIF byte after the first segment / GOP was sent |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
@@ -92,7 +119,7 @@ func section(info runInfo, rs resultSet, chartFile string) string {
   **peak RSS**: ru_maxrss of the process. **fps**: source pictures within 30 s / wall.
   **first byte**: start to the first GIF byte on stdout (ffmpeg's palettegen needs the whole clip
   first).
-- **ours**: ` + "`bin/server convert -threads N INPUT -`" + `. **ffmpeg**: the earlier service's recipe
+- **ours**: ` + "`bin/server convert -threads N INPUT -`" + `. **decode alone**: ` + "`bin/server decode -fps 24 -o /dev/null`" + ` on the rendition or master ours reads. **ffmpeg**: the earlier service's recipe
   (` + "`fps=24`, `scale` to fit 80x80, `split`, `palettegen=max_colors=32`, `paletteuse=dither=bayer`, `-loop 0`" + `),
   with ` + "`-threads 1 -filter_complex_threads 1`" + ` or ffmpeg's defaults, on the same file or URL
   (given a master playlist, ffmpeg probes every variant and converts the largest).

@@ -21,7 +21,8 @@ import (
 type runner struct {
 	server  string // bin/server
 	ff      *ffmpegTools
-	origin  *origin
+	origin  *origin       // throttled
+	fast    *origin       // unthrottled
 	timeout time.Duration // for every subprocess and download
 	outDir  string        // where outputs and downloads go
 }
@@ -29,12 +30,14 @@ type runner struct {
 // run makes one sample of tool t on case c; rep numbers the output file.
 func (r *runner) run(ctx context.Context, c *benchCase, in *input, t tool, rep int) sample {
 	out := filepath.Join(r.outDir, fmt.Sprintf("%s.%s-%s.%d.gif", slug(c.Name), slug(t.Kind), t.threadsLabel(), rep))
+	org := r.origin
+	if c.Unthrottled {
+		org = r.fast
+	}
 	src := in.File
 	if c.URL {
-		src = r.origin.URL + "/" + in.URLPath
-	}
-	if c.URL {
-		r.origin.reset()
+		src = org.URL + "/" + in.URLPath
+		org.reset()
 	}
 	var s sample
 	switch t.Kind {
@@ -45,9 +48,13 @@ func (r *runner) run(ctx context.Context, c *benchCase, in *input, t tool, rep i
 		}
 		args := []string{"convert", "-threads", strconv.Itoa(threads)}
 		if c.Renditions {
-			args = append(args, renditionArgs(r.origin.URL)...)
+			args = append(args, renditionArgs(org.URL)...)
 		}
 		s = r.process(ctx, out, r.server, append(args, src, "-")...)
+	case toolDecode:
+		// The pictures go to /dev/null: the y4m writer's copies are a small part of decoding.
+		out = ""
+		s = r.process(ctx, out, r.server, "decode", "-fps", "24", "-o", os.DevNull, decodeSource(c, src))
 	case toolFFmpeg:
 		s = r.process(ctx, out, r.ff.ffmpeg, recipe(src, t.Threads)...)
 	case toolEarlier:
@@ -56,7 +63,7 @@ func (r *runner) run(ctx context.Context, c *benchCase, in *input, t tool, rep i
 		s.Err = fmt.Errorf("unknown tool %q", t.Kind)
 	}
 	if c.URL {
-		st := r.origin.snapshot()
+		st := org.snapshot()
 		s.OriginBytes, s.OriginRequests = st.Bytes, st.Requests
 		if !st.FirstMedia.IsZero() && s.Err == nil && s.FirstByte > 0 {
 			s.HasFirstSeg = true
@@ -68,20 +75,25 @@ func (r *runner) run(ctx context.Context, c *benchCase, in *input, t tool, rep i
 }
 
 // process runs a converter that writes its GIF to stdout, timing the first byte as it arrives
-// on the pipe, and takes CPU time and peak memory from the child's rusage.
+// on the pipe, and takes CPU time and peak memory from the child's rusage. With out "" the
+// process writes nothing to stdout (decoding alone).
 func (r *runner) process(ctx context.Context, out, name string, args ...string) sample {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var s sample
-	f, err := os.Create(out)
-	if err != nil {
-		s.Err = fmt.Errorf("creating output: %w", err)
-		return s
+	dst := io.Discard
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			s.Err = fmt.Errorf("creating output: %w", err)
+			return s
+		}
+		defer f.Close()
+		dst = f
 	}
-	defer f.Close()
 	cmd := exec.CommandContext(ctx, name, args...)
 	// For ours reading from the loopback origin, in case the command applies the service's
-	// source checks (CONTRACT.md: ALLOW_PRIVATE_SOURCES, SOURCE_HOSTNAME_WHITELIST).
+	// source checks (docs/API.md: ALLOW_PRIVATE_SOURCES, SOURCE_HOSTNAME_WHITELIST).
 	cmd.Env = append(os.Environ(), "ALLOW_PRIVATE_SOURCES=1", "SOURCE_HOSTNAME_WHITELIST=127.0.0.1,localhost")
 	cmd.WaitDelay = 5 * time.Second
 	stderr := &limitedBuffer{max: 16 << 10}
@@ -106,7 +118,7 @@ func (r *runner) process(ctx context.Context, out, name string, args ...string) 
 				s.FirstByte = s.firstByteAt.Sub(start)
 			}
 			s.Bytes += int64(n)
-			if _, werr := f.Write(buf[:n]); werr != nil && copyErr == nil {
+			if _, werr := dst.Write(buf[:n]); werr != nil && copyErr == nil {
 				copyErr = fmt.Errorf("writing output: %w", werr)
 			}
 		}
@@ -133,7 +145,7 @@ func (r *runner) process(ctx context.Context, out, name string, args ...string) 
 		s.Err = fmt.Errorf("%s: %w: %s", filepath.Base(name), waitErr, tail(s.Stderr, 400))
 	case copyErr != nil:
 		s.Err = copyErr
-	case s.Bytes == 0:
+	case s.Bytes == 0 && out != "":
 		s.Err = fmt.Errorf("%s: wrote no GIF", filepath.Base(name))
 	}
 	return s

@@ -15,6 +15,7 @@ type spsInfo struct {
 	width   int // after frame cropping
 	height  int
 	fps     float64 // from VUI timing; 0 when absent
+	aspect  AspectRatio
 }
 
 // parseSPS reads an SPS NAL unit and refuses pictures over MaxWidth x MaxHeight, before any
@@ -34,6 +35,7 @@ func parseSPS(nalu []byte) (spsInfo, error) {
 		width:  sps.Width(),
 		height: sps.Height(),
 		fps:    sps.FPS(),
+		aspect: spsAspectRatio(&sps),
 		level:  fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
 	}
 	if in.width > MaxWidth || in.height > MaxHeight {

@@ -77,13 +77,16 @@ func TestBadInput(t *testing.T) {
 		{"broken/not-video.html", ErrUnsupported, "not a video: starts with HTML"},
 		{"broken/not-video.json", ErrUnsupported, "not a video: starts with JSON"},
 		{"broken/empty.mp4", ErrUnsupported, "not a video: empty"},
-		{"broken/truncated.mp4", ErrInvalid, "truncated"},
-		{"broken/truncated-segment.m3u8", ErrInvalid, "truncated"},
 		{"broken/audio-only.mp4", ErrUnsupported, "no H.264 video track (only mp4a audio)"},
 		{"broken/hevc-only.mp4", ErrUnsupported, "no H.264 video track (only hvc1 video)"},
 		{"broken/hevc-master.m3u8", ErrUnsupported, "only hvc1 variants"},
 		{"broken/too-wide-4112x32.mp4", ErrUnsupported, "over the limit of 4096x4096"},
 		{"broken/no-such-file.mp4", ErrOrigin, "404"},
+		{"compat/koala.webm", ErrUnsupported, "WebM (a Matroska container) is not supported"},
+		{"compat/koala.mkv", ErrUnsupported, "Matroska is not supported"},
+		{"compat/koala.ivf", ErrUnsupported, "IVF (VP80) is not supported"},
+		{"compat/koala.h264", ErrUnsupported, "a raw H.264 stream (Annex B start codes, no container: no frame times) is not supported"},
+		{"compat/encrypted-cenc.mp4", ErrUnsupported, "encrypted video is not supported (encv, protection scheme cenc)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -124,7 +124,7 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 		}
 		if err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				err = fmt.Errorf("%w: %s ends before byte %d (truncated)", ErrInvalid, r.cur.name, r.pieces[r.i].end())
+				err = fmt.Errorf("%w: %w: %s ends before byte %d", ErrInvalid, ErrTruncated, r.cur.name, r.pieces[r.i].end())
 			}
 			r.err = err
 		}

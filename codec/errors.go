@@ -13,6 +13,11 @@ var (
 	// ErrInvalid: the source claims to be a video we support but is broken: truncated, corrupt
 	// boxes, a bitstream the decoder rejects.
 	ErrInvalid = errors.New("invalid source")
+	// ErrTruncated: the source ends inside itself: its container names bytes past its end,
+	// though every byte the origin announced arrived (a transfer cut short is ErrOrigin or
+	// ErrTimeout instead). It also wraps ErrInvalid. After the first sample, Open's source
+	// ends there instead of failing: see Truncated.
+	ErrTruncated = errors.New("source truncated")
 	// ErrOrigin: the origin failed: an HTTP status other than success, a connection reset, a
 	// redirect or playlist entry the host check refused, more bytes than the limit.
 	ErrOrigin = errors.New("origin error")

@@ -268,7 +268,7 @@ func (f *fetcher) open(ctx context.Context, loc *url.URL, off, n int64) (*body, 
 		b.size = size
 	case http.StatusRequestedRangeNotSatisfiable:
 		b.Close()
-		return nil, fmt.Errorf("%w: GET %s: bytes from %d are past the end (truncated)", ErrInvalid, b.name, off)
+		return nil, fmt.Errorf("%w: %w: GET %s: bytes from %d are past the end", ErrInvalid, ErrTruncated, b.name, off)
 	default:
 		b.Close()
 		return nil, fmt.Errorf("%w: GET %s: %w", ErrOrigin, b.name, &statusError{code: resp.StatusCode, status: resp.Status})
@@ -293,7 +293,7 @@ func (f *fetcher) openFile(loc *url.URL, off, n int64) (*body, error) {
 	if off > 0 {
 		if b.size >= 0 && off >= b.size {
 			file.Close()
-			return nil, fmt.Errorf("%w: %s: bytes from %d are past the end (truncated)", ErrInvalid, name, off)
+			return nil, fmt.Errorf("%w: %w: %s: bytes from %d are past the end", ErrInvalid, ErrTruncated, name, off)
 		}
 		if _, err := file.Seek(off, io.SeekStart); err != nil {
 			file.Close()
@@ -400,7 +400,7 @@ func (b *body) classify(err error) error {
 // endOfRange names an early end of the body: the resource is shorter than the ranges say.
 func (b *body) endOfRange(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: %s ends early (truncated)", ErrInvalid, b.name)
+		return fmt.Errorf("%w: %w: %s ends early", ErrInvalid, ErrTruncated, b.name)
 	}
 	return err
 }

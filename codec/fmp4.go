@@ -60,7 +60,7 @@ func (d *mp4Demuxer) fragmentData(moofStart int64) (*mp4.MdatBox, error) {
 	for {
 		hdr, start, err := d.nextBox()
 		if err == io.EOF {
-			return nil, fmt.Errorf("%w: mp4: %s: fragment at byte %d has no media data (truncated)", ErrInvalid, d.in.name, moofStart)
+			return nil, fmt.Errorf("%w: %w: mp4: %s: fragment at byte %d has no media data", ErrInvalid, ErrTruncated, d.in.name, moofStart)
 		}
 		if err != nil {
 			return nil, err

@@ -108,7 +108,7 @@ func (m *mediaStream) readAt(off int64, n int) ([]byte, error) {
 // truncated names an early end of the resource.
 func (m *mediaStream) truncated(err error, want int64) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: %s ends before byte %d (truncated)", ErrInvalid, m.name, want)
+		return fmt.Errorf("%w: %w: %s ends before byte %d", ErrInvalid, ErrTruncated, m.name, want)
 	}
 	return err
 }

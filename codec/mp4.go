@@ -117,7 +117,7 @@ func (d *mp4Demuxer) nextBox() (mp4.BoxHeader, int64, error) {
 	hdr, err := mp4.DecodeHeader(d.in)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return hdr, start, fmt.Errorf("%w: mp4: %s: box header at byte %d cut short (truncated)", ErrInvalid, d.in.name, start)
+			return hdr, start, fmt.Errorf("%w: %w: mp4: %s: box header at byte %d cut short", ErrInvalid, ErrTruncated, d.in.name, start)
 		}
 		if errors.Is(err, ErrOrigin) || errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return hdr, start, err
@@ -151,6 +151,9 @@ func (d *mp4Demuxer) readBox(hdr mp4.BoxHeader, start int64, limit int64) (mp4.B
 	payload := make([]byte, int(hdr.Size)-hdr.Hdrlen)
 	if _, err := io.ReadFull(d.in, payload); err != nil {
 		return nil, d.in.truncated(err, start+int64(hdr.Size))
+	}
+	if hdr.Name == "moov" {
+		hideUserData(payload)
 	}
 	box, err := decodeBoxBody(hdr, start, payload)
 	if err != nil {
@@ -215,6 +218,9 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		found = append(found, trackKind(t))
 	}
 	if trak == nil {
+		if scheme, ok := encryptedVideo(moov); ok {
+			return fmt.Errorf("%w: mp4: %s: encrypted video is not supported (encv, protection scheme %s)", ErrUnsupported, d.in.name, scheme)
+		}
 		what := "no tracks"
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
@@ -231,12 +237,16 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		return fmt.Errorf("mp4: %s: track %d: %w", d.in.name, d.trackID, err)
 	}
 	d.info = StreamInfo{
-		Container: d.container,
-		Codec:     d.track.info.codec,
-		Profile:   d.track.info.profile,
-		Level:     d.track.info.level,
-		Width:     d.track.info.width,
-		Height:    d.track.info.height,
+		Container:    d.container,
+		Codec:        d.track.info.codec,
+		Profile:      d.track.info.profile,
+		Level:        d.track.info.level,
+		Width:        d.track.info.width,
+		Height:       d.track.info.height,
+		SampleAspect: d.track.info.aspect,
+	}
+	if a, ok := containerAspectRatio(trak.Tkhd, entry); ok {
+		d.info.SampleAspect = a
 	}
 	if d.in.loc != nil {
 		d.info.URL = displayName(d.in.loc)
@@ -335,3 +345,24 @@ func (d *mp4Demuxer) Next(ctx context.Context) (Sample, error) {
 }
 
 func (d *mp4Demuxer) Close() error { return d.in.Close() }
+
+// encryptedVideo tells whether a track of moov is protected video: a sample entry encv (ISO/IEC
+// 14496-12 8.12, Common Encryption ISO/IEC 23001-7), whose protection scheme it names.
+func encryptedVideo(moov *mp4.MoovBox) (scheme string, ok bool) {
+	for _, t := range moov.Traks {
+		if t.Mdia == nil || t.Mdia.Minf == nil || t.Mdia.Minf.Stbl == nil || t.Mdia.Minf.Stbl.Stsd == nil {
+			continue
+		}
+		for _, c := range t.Mdia.Minf.Stbl.Stsd.Children {
+			if c.Type() != "encv" {
+				continue
+			}
+			scheme = "unknown"
+			if v, isVisual := c.(*mp4.VisualSampleEntryBox); isVisual && v.Sinf != nil && v.Sinf.Schm != nil {
+				scheme = v.Sinf.Schm.SchemeType
+			}
+			return scheme, true
+		}
+	}
+	return "", false
+}

@@ -81,6 +81,8 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 		Width:     d.track.info.width,
 		Height:    d.track.info.height,
 		FrameRate: fps,
+		// MPEG-TS has no pixel aspect of its own: the SPS says it.
+		SampleAspect: d.track.info.aspect,
 	}
 	if in.loc != nil {
 		d.info.URL = displayName(in.loc)
@@ -137,7 +139,7 @@ func (d *tsDemuxer) fail(err error) error {
 		}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: mpegts: %s: truncated: %v", ErrInvalid, d.in.name, err)
+		return fmt.Errorf("%w: %w: mpegts: %s: %v", ErrInvalid, ErrTruncated, d.in.name, err)
 	}
 	return fmt.Errorf("%w: mpegts: %s: %v", ErrInvalid, d.in.name, err)
 }

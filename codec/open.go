@@ -97,6 +97,8 @@ type source struct {
 	maxDuration time.Duration
 	hls         *hlsChoice // what a master offered, when the input was a playlist
 	missing     []string   // renditions tried before the one read, which the origin did not have
+	given       int        // samples Next returned
+	truncated   error      // why the source ended inside itself (ErrTruncated), if it did
 	err         error      // after the end or a failure, every Next returns it
 }
 
@@ -116,6 +118,11 @@ func (s *source) Next(ctx context.Context) (Sample, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
 		}
+		// A source cut inside itself but served whole is read up to the cut, as ffmpeg reads
+		// it: what comes before is good. Without a sample before it, it is broken.
+		if errors.Is(err, ErrTruncated) && s.given > 0 {
+			s.truncated, err = err, io.EOF
+		}
 		s.err = err
 		return Sample{}, err
 	}
@@ -123,7 +130,18 @@ func (s *source) Next(ctx context.Context) (Sample, error) {
 		s.err = io.EOF
 		return Sample{}, io.EOF
 	}
+	s.given++
 	return sample, nil
+}
+
+// Truncated says why the source ended before its container's end (wrapping ErrTruncated) when
+// it did: Next then returned io.EOF at the cut. nil when the source was read to its end, or
+// not yet.
+func (s *source) Truncated() error {
+	if s.err == io.EOF {
+		return s.truncated
+	}
+	return nil
 }
 
 func (s *source) Close() error {

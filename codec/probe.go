@@ -11,13 +11,18 @@ import (
 // ProbeResult is what `server probe` prints: the stream that a conversion would read and, for
 // an HLS master, every variant and the one chosen.
 type ProbeResult struct {
-	Container string  `json:"container"`
-	Codec     string  `json:"codec"`
-	Profile   string  `json:"profile"`
-	Level     string  `json:"level"`
-	Width     int     `json:"width"`
-	Height    int     `json:"height"`
-	FrameRate float64 `json:"frameRate,omitempty"`
+	Container string `json:"container"`
+	Codec     string `json:"codec"`
+	Profile   string `json:"profile"`
+	Level     string `json:"level"`
+	Width     int    `json:"width"`
+	Height    int    `json:"height"`
+	// SampleAspectRatio is the samples' shape, "4:3" (see StreamInfo.SampleAspect), and the
+	// display size the picture is shown at.
+	SampleAspectRatio string  `json:"sampleAspectRatio"`
+	DisplayWidth      int     `json:"displayWidth"`
+	DisplayHeight     int     `json:"displayHeight"`
+	FrameRate         float64 `json:"frameRate,omitempty"`
 	// Duration is in seconds; 0 when the container does not say.
 	Duration float64 `json:"duration,omitempty"`
 	// Frames is the number of samples: from the container, or counted by reading the source
@@ -34,6 +39,9 @@ type ProbeResult struct {
 	// RenditionsMissing are the smaller renditions a rule named that the origin did not have,
 	// tried in this order before URL was read.
 	RenditionsMissing []string `json:"renditionsMissing,omitempty"`
+	// Truncated says where the source ends inside itself, when it does (Frames counts the
+	// samples before the cut).
+	Truncated string `json:"truncated,omitempty"`
 }
 
 // Probe opens a source as Open does and reads it through (without decoding) to count its
@@ -53,9 +61,12 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 		Width:     info.Width,
 		Height:    info.Height,
 		FrameRate: info.FrameRate,
-		Duration:  info.Duration.Seconds(),
-		URL:       info.URL,
+
+		SampleAspectRatio: info.SampleAspect.String(),
+		Duration:          info.Duration.Seconds(),
+		URL:               info.URL,
 	}
+	r.DisplayWidth, r.DisplayHeight = info.SampleAspect.DisplaySize(info.Width, info.Height)
 	var last time.Duration
 	count := 0
 	for {
@@ -79,6 +90,9 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 	s := src.(*source)
 	r.Bytes = s.BytesFetched()
 	r.RenditionsMissing = s.missing
+	if err := s.Truncated(); err != nil {
+		r.Truncated = err.Error()
+	}
 	if h := s.hls; h != nil {
 		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
 		if h.chosen >= 0 {

@@ -27,16 +27,20 @@ type Sample struct {
 
 // StreamInfo describes the video track of a source, as far as the container tells.
 type StreamInfo struct {
-	Container string        // "mp4", "fmp4", "hls-fmp4", "hls-ts"
-	Codec     string        // RFC 6381 codec string, e.g. "avc1.64001f"
-	Profile   string        // e.g. "High"
-	Level     string        // e.g. "3.1"
-	Width     int           // display size after SPS cropping
-	Height    int           //
-	FrameRate float64       // nominal frames per second; 0 when unknown
-	Duration  time.Duration // 0 when unknown
-	Frames    int           // number of samples when known, else 0
-	URL       string        // the URL (or path) the media was actually read from
+	Container string // "mp4", "fmp4", "hls-fmp4", "hls-ts"
+	Codec     string // RFC 6381 codec string, e.g. "avc1.64001f"
+	Profile   string // e.g. "High"
+	Level     string // e.g. "3.1"
+	Width     int    // picture size after SPS cropping
+	Height    int    //
+	// SampleAspect is the shape of the picture's samples: from the MP4 sample entry's pasp box
+	// when it has one, else from the SPS (square when neither says). The picture is shown at
+	// SampleAspect.DisplaySize(Width, Height).
+	SampleAspect AspectRatio
+	FrameRate    float64       // nominal frames per second; 0 when unknown
+	Duration     time.Duration // 0 when unknown
+	Frames       int           // number of samples when known, else 0
+	URL          string        // the URL (or path) the media was actually read from
 }
 
 // Source is a demuxed H.264 video track: samples in decoding order.

@@ -39,6 +39,7 @@ func CopyYUVFrame(p *h264.Picture) YUVFrame {
 type Y4MWriter struct {
 	w      *bufio.Writer
 	rate   string // F field, "num:den"
+	aspect string // A field, "num:den"
 	width  int    // of the first frame; 0 before it
 	height int
 	frames int
@@ -46,9 +47,10 @@ type Y4MWriter struct {
 }
 
 // NewY4MWriter writes to w at frameRate frames per second (0: unknown, written as 25:1, as
-// FFmpeg does for a stream without a rate). Call Flush at the end.
-func NewY4MWriter(w io.Writer, frameRate float64) *Y4MWriter {
-	return &Y4MWriter{w: bufio.NewWriterSize(w, 1<<20), rate: y4mRate(frameRate)}
+// FFmpeg does for a stream without a rate), pictures of samples shaped aspect (the A field;
+// square is written 1:1). Call Flush at the end.
+func NewY4MWriter(w io.Writer, frameRate float64, aspect AspectRatio) *Y4MWriter {
+	return &Y4MWriter{w: bufio.NewWriterSize(w, 1<<20), rate: y4mRate(frameRate), aspect: aspect.String()}
 }
 
 // WriteFrame writes one frame (the header first, with the first frame).
@@ -72,9 +74,7 @@ func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
 		if f.Colour.FullRange {
 			colourRange = " XCOLORRANGE=FULL"
 		}
-		// A1:1: square pixels; covers are square pictures of square pixels, and the SPS's
-		// sample aspect ratio is not carried here.
-		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A1:1%s%s\n", f.Width, f.Height, y.rate, siting, colourRange)
+		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A%s%s%s\n", f.Width, f.Height, y.rate, y.aspect, siting, colourRange)
 	} else if f.Width != y.width || f.Height != y.height {
 		return fmt.Errorf("y4m: frame %d is %dx%d, the stream %dx%d", y.frames, f.Width, f.Height, y.width, y.height)
 	}

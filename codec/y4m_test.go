@@ -31,7 +31,7 @@ func TestY4MWriterMatchesFFmpeg(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	w := NewY4MWriter(&got, 30)
+	w := NewY4MWriter(&got, 30, AspectRatio{})
 	_, err = Decode(context.Background(), openFixture(t, filepath.Join(testdata, "media", name+".mp4")), DecodeOptions{},
 		func(p *h264.Picture) (YUVFrame, error) { return CopyYUVFrame(p), nil },
 		func(f Frame[YUVFrame]) error { return w.WriteFrame(f.Value) })
@@ -59,7 +59,7 @@ func TestY4MRate(t *testing.T) {
 }
 
 func TestY4MWriterRejectsSizeChange(t *testing.T) {
-	w := NewY4MWriter(io.Discard, 24)
+	w := NewY4MWriter(io.Discard, 24, AspectRatio{})
 	if err := w.WriteFrame(YUVFrame{Width: 2, Height: 2, Data: make([]byte, 6)}); err != nil {
 		t.Fatal(err)
 	}

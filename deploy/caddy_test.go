@@ -108,8 +108,10 @@ type stack struct {
 // and Caddy with the Caddyfile in front, as docker-compose.yaml wires them. The exporter's
 // image cannot be run here, so a small HTTP server stands in for it to show where Caddy sends
 // /metrics/cache (this checks Caddy's routing, not the exporter). A second small server plays
-// the origin of the covers: it serves testdata/media, and with ?hold=1 sends the first half of
-// the file and the rest only after release, so that a test can look at a stream in flight.
+// the origin of the covers: it serves testdata/media, and with ?hold=1 sends the first three
+// quarters of the file and the rest only after release, so that a test can look at a stream in
+// flight (the GIF's first bytes wait for the encoder's palette window, about 1.3 s of the 3 s
+// fixture).
 func startStack(t *testing.T, ctx context.Context) *stack {
 	t.Helper()
 	needCommand(t, "caddy")
@@ -140,11 +142,11 @@ func startStack(t *testing.T, ctx context.Context) *stack {
 		}
 		w.Header().Set("Content-Type", "video/mp4")
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		w.Write(b[:len(b)/2])
+		w.Write(b[:len(b)*3/4])
 		w.(http.Flusher).Flush()
 		select {
 		case <-held:
-			w.Write(b[len(b)/2:])
+			w.Write(b[len(b)*3/4:])
 		case <-r.Context().Done():
 		}
 	}))
@@ -289,7 +291,7 @@ func TestCaddyStack(t *testing.T) {
 }
 
 // TestCaddyStreamsConversion: a cover converted through the whole stack. While the origin
-// still holds back half of the source, the GIF's first bytes already reach the client through
+// still holds back part of the source, the GIF's first bytes already reach the client through
 // Caddy (flush_interval -1), as they do straight from the service; the finished GIF is whole,
 // and the next request is answered from Redis with Content-Length and ETag.
 func TestCaddyStreamsConversion(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// contractDefaults is the configuration table of CONTRACT.md ("Configuration"), with the
+// contractDefaults is the configuration table of docs/API.md ("Configuration"), with the
 // defaults the contract gives; "" where it has none. CONVERSION_JOB_CONCURRENCY's default is
 // the CPU count, which .env.example must set explicitly (see compose_test.go).
 var contractDefaults = map[string]string{
@@ -79,7 +79,7 @@ func TestEnvExample(t *testing.T) {
 	env := exampleEnv(t)
 	for name, def := range contractDefaults {
 		if _, ok := groupOf[name]; !ok {
-			t.Errorf(".env.example lacks %s (CONTRACT.md's configuration table)", name)
+			t.Errorf(".env.example lacks %s (docs/API.md's configuration table)", name)
 			continue
 		}
 		if groupOf[name] == "LEAVE AS IS" && def != "" && env[name] != def {
@@ -215,11 +215,12 @@ func TestRedisConf(t *testing.T) {
 	}
 }
 
-// contractMetrics are the metric names CONTRACT.md lists.
+// contractMetrics are the service's metric names docs/API.md lists.
 var contractMetrics = []string{
-	"http_requests_total", "http_request_duration_seconds", "conversions_total",
-	"conversion_duration_seconds", "conversion_frames_total", "conversion_queue_wait_seconds",
-	"conversions_in_progress", "cache_requests_total", "cache_entries", "source_bytes_total",
+	"http_requests_total", "http_handler_duration_seconds", "http_request_duration_seconds",
+	"http_request_summary_seconds", "conversions_total", "conversion_duration_seconds",
+	"conversion_frames_total", "conversion_queue_wait_seconds", "conversions_in_progress",
+	"cache_requests_total", "cache_entries", "source_bytes_total", "source_truncated_total",
 	"output_bytes_total",
 }
 
@@ -245,7 +246,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Errorf("dashboard without title or uid")
 	}
 
-	functions := map[string]bool{"sum": true, "by": true, "rate": true, "histogram_quantile": true, "min": true, "le": true}
+	functions := map[string]bool{"sum": true, "by": true, "rate": true, "histogram_quantile": true, "min": true, "max": true, "le": true}
 	ident := regexp.MustCompile(`[a-zA-Z_][a-zA-Z0-9_]*`)
 	labels := regexp.MustCompile(`\{[^}]*\}|\[[^\]]*\]|\([a-z_, ]*\)|"[^"]*"`)
 	used := map[string]bool{}

@@ -56,20 +56,27 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkPalette measures building a palette (median cut and Lloyd rounds)
-// from one 80x80 frame, what the first frame and each local table cost.
+// BenchmarkPalette measures building a palette (histogram, median cut and
+// Lloyd rounds) from one 80x80 frame, what each local table costs.
 func BenchmarkPalette(b *testing.B) {
 	f := benchFrames()[0]
+	px := make([]uint32, len(f)/3)
+	for i := range px {
+		px[i] = pack(f[3*i], f[3*i+1], f[3*i+2])
+	}
+	var h histogram
 	for b.Loop() {
-		newPalette(f, 31)
+		h.reset()
+		h.add(px, 1, 1)
+		newPalette(&h, 31)
 	}
 }
 
 // BenchmarkYCbCr measures the 4:2:0 to RGB conversion of one 80x80 frame.
 func BenchmarkYCbCr(b *testing.B) {
 	p := &YCbCr{Y: make([]byte, 80*80), Cb: make([]byte, 40*40), Cr: make([]byte, 40*40), YStride: 80, CStride: 40, Matrix: BT709}
-	dst := make([]byte, 80*80*3)
+	dst := make([]uint32, 80*80)
 	for b.Loop() {
-		p.toRGB(dst, 80, 80)
+		p.toRGB(dst, 80, 80, newYUVTables(p.Matrix, p.FullRange))
 	}
 }

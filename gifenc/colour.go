@@ -49,25 +49,68 @@ func clamp8(v int32) byte {
 	return byte(v)
 }
 
-// toRGB converts p (w x h, 4:2:0 or 4:4:4) into dst as packed RGB.
-func (p *YCbCr) toRGB(dst []byte, w, h int) {
-	c := coeffsFor(p.Matrix, p.FullRange)
-	const half = fixOne / 2
-	shift := 1 // chroma sample of pixel x is x>>shift
-	if p.FullChroma {
-		shift = 0
+// yuvTables hold each sample value's contribution to R, G and B in 16.16
+// fixed point, for one matrix and range: the conversion of a pixel is then
+// additions and table lookups, the same sums as coeffsFor's products.
+type yuvTables struct {
+	matrix Matrix
+	full   bool
+	y      [256]int32 // yMul*(Y-yOff), plus a half for rounding
+	rCr    [256]int32
+	gCb    [256]int32
+	gCr    [256]int32
+	bCb    [256]int32
+}
+
+func newYUVTables(m Matrix, full bool) *yuvTables {
+	c := coeffsFor(m, full)
+	t := &yuvTables{matrix: m, full: full}
+	for i := range 256 {
+		v := int32(i)
+		t.y[i] = c.yMul*(v-c.yOff) + fixOne/2
+		t.rCr[i] = c.rCr * (v - 128)
+		t.gCb[i] = c.gCb * (v - 128)
+		t.gCr[i] = c.gCr * (v - 128)
+		t.bCb[i] = c.bCb * (v - 128)
 	}
+	return t
+}
+
+// toRGB converts p (w x h, 4:2:0 or 4:4:4) into dst, one packed 0xRRGGBB a
+// pixel, with t, which must be the tables of p's matrix and range.
+func (p *YCbCr) toRGB(dst []uint32, w, h int, t *yuvTables) {
 	for y := 0; y < h; y++ {
-		yRow := p.Y[y*p.YStride : y*p.YStride+w]
-		cRow := (y >> shift) * p.CStride
-		cb, cr := p.Cb[cRow:], p.Cr[cRow:]
-		out := dst[y*w*3 : (y+1)*w*3]
-		for x, yv := range yRow {
-			l := c.yMul*(int32(yv)-c.yOff) + half
-			u, v := int32(cb[x>>shift])-128, int32(cr[x>>shift])-128
-			out[3*x] = clamp8((l + c.rCr*v) >> 16)
-			out[3*x+1] = clamp8((l + c.gCb*u + c.gCr*v) >> 16)
-			out[3*x+2] = clamp8((l + c.bCb*u) >> 16)
+		yRow := p.Y[y*p.YStride:][:w]
+		out := dst[y*w:][:len(yRow)]
+		if p.FullChroma {
+			cRow := y * p.CStride
+			t.row444(out, yRow, p.Cb[cRow:][:len(yRow)], p.Cr[cRow:][:len(yRow)])
+		} else {
+			cRow, cw := (y>>1)*p.CStride, (w+1)/2
+			t.row420(out, yRow, p.Cb[cRow:][:cw], p.Cr[cRow:][:cw])
 		}
+	}
+}
+
+// row444 converts one row with a chroma sample per pixel; the slices have
+// equal lengths.
+func (t *yuvTables) row444(out []uint32, ys, cb, cr []byte) {
+	ty, rCr, gCb, gCr, bCb := &t.y, &t.rCr, &t.gCb, &t.gCr, &t.bCb
+	cb, cr = cb[:len(ys)], cr[:len(ys)]
+	out = out[:len(ys)]
+	for x, yv := range ys {
+		l, u, v := ty[yv], cb[x], cr[x]
+		out[x] = uint32(clamp8((l+rCr[v])>>16))<<16 | uint32(clamp8((l+gCb[u]+gCr[v])>>16))<<8 | uint32(clamp8((l+bCb[u])>>16))
+	}
+}
+
+// row420 converts one row with a chroma sample per two pixels: len(cb) and
+// len(cr) are (len(ys)+1)/2.
+func (t *yuvTables) row420(out []uint32, ys, cb, cr []byte) {
+	ty, rCr, gCb, gCr, bCb := &t.y, &t.rCr, &t.gCb, &t.gCr, &t.bCb
+	out = out[:len(ys)]
+	for x, yv := range ys {
+		l, u, v := ty[yv], cb[x>>1], cr[x>>1]
+		out[x] = uint32(clamp8((l+rCr[v])>>16))<<16 | uint32(clamp8((l+gCb[u]+gCr[v])>>16))<<8 | uint32(clamp8((l+bCb[u])>>16))
 	}
 }

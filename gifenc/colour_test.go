@@ -28,8 +28,7 @@ func TestYCbCrToRGB(t *testing.T) {
 	}
 	for _, tc := range tests {
 		p := &YCbCr{Y: []byte{tc.y}, Cb: []byte{tc.cb}, Cr: []byte{tc.cr}, YStride: 1, CStride: 1, Matrix: tc.m, FullRange: tc.full}
-		got := make([]byte, 3)
-		p.toRGB(got, 1, 1)
+		got := rgbOf(p, 1, 1)
 		for i := range got {
 			if d := int(got[i]) - int(tc.want[i]); d < -2 || d > 2 {
 				t.Errorf("%s: got %v, want %v (±2)", tc.name, got, tc.want)
@@ -46,8 +45,7 @@ func TestYCbCrMatchesJPEG(t *testing.T) {
 		for cb := 0; cb < 256; cb += 3 {
 			for cr := 0; cr < 256; cr += 7 {
 				p := &YCbCr{Y: []byte{byte(y)}, Cb: []byte{byte(cb)}, Cr: []byte{byte(cr)}, YStride: 1, CStride: 1, Matrix: BT601, FullRange: true}
-				got := make([]byte, 3)
-				p.toRGB(got, 1, 1)
+				got := rgbOf(p, 1, 1)
 				r, g, b := color.YCbCrToRGB(byte(y), byte(cb), byte(cr))
 				for i, w := range []byte{r, g, b} {
 					if d := int(got[i]) - int(w); d < -1 || d > 1 {
@@ -72,8 +70,7 @@ func TestYCbCrFrame(t *testing.T) {
 			p.Cr[y/2*cs+x/2] = byte(100 + y*12)
 		}
 	}
-	rgb := make([]byte, w*h*3)
-	p.toRGB(rgb, w, h)
+	rgb := rgbOf(p, w, h)
 	var a, b bytes.Buffer
 	for i, f := range []Frame{{YCbCr: p}, {RGB: rgb}} {
 		out := []*bytes.Buffer{&a, &b}[i]
@@ -115,9 +112,7 @@ func TestYCbCrFullChroma(t *testing.T) {
 			full.Cb[y*w+x], full.Cr[y*w+x] = sub.Cb[y/2*4+x/2], sub.Cr[y/2*4+x/2]
 		}
 	}
-	a, b := make([]byte, w*h*3), make([]byte, w*h*3)
-	sub.toRGB(a, w, h)
-	full.toRGB(b, w, h)
+	a, b := rgbOf(sub, w, h), rgbOf(full, w, h)
 	if !bytes.Equal(a, b) {
 		t.Errorf("4:4:4 conversion differs from 4:2:0 with the same chroma")
 	}
@@ -129,4 +124,15 @@ func TestYCbCrFullChroma(t *testing.T) {
 	if err := short.check(w, h); err == nil {
 		t.Error("4:4:4 frame with a short Cb plane accepted")
 	}
+}
+
+// rgbOf converts p (w x h) to packed RGB bytes.
+func rgbOf(p *YCbCr, w, h int) []byte {
+	px := make([]uint32, w*h)
+	p.toRGB(px, w, h, newYUVTables(p.Matrix, p.FullRange))
+	rgb := make([]byte, 0, 3*len(px))
+	for _, c := range px {
+		rgb = append(rgb, byte(c>>16), byte(c>>8), byte(c))
+	}
+	return rgb
 }

@@ -86,7 +86,7 @@ func dist2(a, b uint32) int32 {
 // change to col, for a pixel whose wanted colour is c: when the colour on
 // screen is at most the tolerance (squared) worse than col. Source noise
 // flips exact indices from frame to frame for no visible gain, and each flip
-// costs bytes (PERFORMANCE.md); this leaves such changes out, and only them.
+// costs bytes (docs/BASELINE.md); this leaves such changes out, and only them.
 func (s *screen) keep(i int, c, col uint32) bool {
 	if !s.havePrev || s.tol2 < 0 {
 		return false

@@ -50,60 +50,111 @@ func newReduceTable(off *[64]int32) *reduceTable {
 // zero for DitherNone) and returns the rectangle that changed. The result depends only
 // on each pixel's colour and position, so unchanged areas stay identical.
 //
+// When the previous frame, last, was mapped to the same palette, a pixel whose
+// colour did not change at all keeps what is on screen without a lookup: the
+// same colour at the same position maps to the same entry, and the screen
+// shows either that entry's colour or one kept against it by the same test.
+// Decoded video repeats many pixels exactly (skipped macroblocks): a third to
+// four fifths of them on real covers. last is nil when not usable.
+//
 // This loop is most of the encoder's time: the palette is copied into an array
 // a byte indexes without bounds checks, the colour cache is read inline, and
 // slices are cut to the row length once so the compiler drops their checks.
-func (s *screen) mapOrdered(src []byte, p *palette, tab *reduceTable) image.Rectangle {
+func (s *screen) mapOrdered(src, last []uint32, p *palette, tab *reduceTable) image.Rectangle {
 	ch := newChanges(s.w, s.h)
 	w, prev, tol2, trans := s.w, s.havePrev, s.tol2, p.trans
 	var pal [256]uint32
 	copy(pal[:], p.rgb)
-	cache := &p.cache
 	for y := 0; y < s.h; y++ {
-		row := src[y*w*3 : (y+1)*w*3]
+		row := src[y*w : (y+1)*w]
 		canvas := s.canvas[y*w : (y+1)*w]
 		idx := s.idx[y*w : (y+1)*w]
 		idx = idx[:len(canvas)]
-		row = row[:3*len(canvas)]
-		t := (*[8][256]byte)(tab[(y&7)*8:])
-		first, last := w, -1
-		for x := range canvas {
-			px := (*[3]byte)(row[3*x:])
-			r, g, b := px[0], px[1], px[2]
-			tx := &t[x&7]
-			key := int(tx[r])<<(2*cacheBits) | int(tx[g])<<cacheBits | int(tx[b])
-			k := cache[key&(cacheSize-1)]
-			if k == cacheUnknown {
-				k = p.fill(key)
+		var lastRow []uint32
+		if prev && last != nil {
+			lastRow = last[y*w : (y+1)*w]
+		}
+		lookupRow(idx, row, lastRow, (*[8][256]byte)(tab[(y&7)*8:]), p)
+		if !prev {
+			for x, k := range idx {
+				canvas[x] = pal[k]
+			}
+			ch.addRow(y, 0, w-1)
+			continue
+		}
+		first, end := w, -1
+		for x, k := range idx {
+			if k == trans {
+				continue // unchanged since the last frame
 			}
 			col, old := pal[k], canvas[x]
-			if prev {
-				if col == old {
+			if col == old {
+				idx[x] = trans
+				continue
+			}
+			if tol2 >= 0 {
+				// The source colour weighs keeping the colour on screen.
+				if c := row[x]; dist2(c, old) <= dist2(c, col)+tol2 {
 					idx[x] = trans
 					continue
 				}
-				if tol2 >= 0 {
-					c := pack(r, g, b)
-					if dist2(c, old) <= dist2(c, col)+tol2 {
-						idx[x] = trans
-						continue
-					}
-				}
 			}
-			canvas[x], idx[x] = col, k
-			first, last = min(first, x), x
+			canvas[x] = col
+			first, end = min(first, x), x
 		}
-		if last >= 0 {
-			ch.addRow(y, first, last)
+		if end >= 0 {
+			ch.addRow(y, first, end)
 		}
 	}
 	return ch.rect()
 }
 
+// lookupRow sets idx[x] to the palette entry of row's pixel x after the
+// position's reduction t, or to p's transparent index when the pixel equals
+// lastRow's (nil: none does): a pass of its own, with no other state live and
+// no call on its path (colours not yet in the cache are looked up after it),
+// so the compiler keeps it all in registers.
+func lookupRow(idx []byte, row, lastRow []uint32, t *[8][256]byte, p *palette) {
+	cache := &p.cache
+	row = row[:len(idx)]
+	missed := false
+	if lastRow != nil {
+		lastRow = lastRow[:len(row)]
+		for x, c := range row {
+			if c == lastRow[x] {
+				idx[x] = p.trans
+				continue
+			}
+			k := cache[reducedKey(&t[x&7], c)]
+			missed = missed || k == cacheUnknown
+			idx[x] = k
+		}
+	} else {
+		for x, c := range row {
+			k := cache[reducedKey(&t[x&7], c)]
+			missed = missed || k == cacheUnknown
+			idx[x] = k
+		}
+	}
+	if !missed {
+		return
+	}
+	for x, k := range idx {
+		if k == cacheUnknown {
+			idx[x] = p.fill(reducedKey(&t[x&7], row[x]))
+		}
+	}
+}
+
+// reducedKey is the colour cache key of colour c after the reduction tx.
+func reducedKey(tx *[256]byte, c uint32) int {
+	return int(tx[byte(c>>16)])<<(2*cacheBits) | int(tx[byte(c>>8)])<<cacheBits | int(tx[byte(c)])
+}
+
 // mapFloydSteinberg maps src to p diffusing each pixel's error (against what
 // the screen will show there, kept pixels included) 7/16 right, 3/16 down
 // left, 5/16 down, 1/16 down right.
-func (s *screen) mapFloydSteinberg(src []byte, p *palette) image.Rectangle {
+func (s *screen) mapFloydSteinberg(src []uint32, p *palette) image.Rectangle {
 	ch := newChanges(s.w, s.h)
 	n := (s.w + 2) * 3
 	if s.fsErr == nil {
@@ -113,11 +164,11 @@ func (s *screen) mapFloydSteinberg(src []byte, p *palette) image.Rectangle {
 	clear(cur)
 	for y := 0; y < s.h; y++ {
 		clear(next)
-		row := src[y*s.w*3 : (y+1)*s.w*3]
+		row := src[y*s.w : (y+1)*s.w]
 		base := y * s.w
 		for x := 0; x < s.w; x++ {
 			i := base + x
-			r, g, b := row[3*x], row[3*x+1], row[3*x+2]
+			r, g, b := byte(row[x]>>16), byte(row[x]>>8), byte(row[x])
 			e := cur[3*(x+1) : 3*(x+1)+3]
 			vr := clamp8(int32(r) + (e[0]+8)>>4)
 			vg := clamp8(int32(g) + (e[1]+8)>>4)

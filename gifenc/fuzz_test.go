@@ -9,13 +9,20 @@ import (
 
 // FuzzWriter feeds random sizes, options and pixels through WriteFrame; the
 // writer must never panic, and whatever it accepts must decode with image/gif
-// to the screen the encoder drew.
+// to the screen the encoder drew. The fourth byte's high bits pick the palette
+// window: the first frame alone (each image checked as it is drawn), or a
+// window holding every frame (the last screen checked).
 func FuzzWriter(f *testing.F) {
 	f.Add(uint8(8), uint8(8), uint8(4), uint8(0), int8(0), []byte("\x00\xff\x10\x80 some pixels"))
 	f.Add(uint8(1), uint8(1), uint8(2), uint8(1), int8(-1), []byte{1, 2, 3})
 	f.Add(uint8(17), uint8(3), uint8(255), uint8(2), int8(30), bytes.Repeat([]byte{7, 200, 13}, 60))
 	f.Fuzz(func(t *testing.T, w, h, colors, dither uint8, tol int8, seed []byte) {
-		opts := Options{Width: int(w%32) + 1, Height: int(h%32) + 1, Colors: int(colors) + 1, Dither: Dither(dither % 4), Tolerance: int(tol)}
+		opts := Options{Width: int(w%32) + 1, Height: int(h%32) + 1, Colors: int(colors) + 1, Dither: Dither(dither % 4), Tolerance: int(tol),
+			PaletteWindow: -1}
+		windowed := dither&0x80 != 0
+		if windowed {
+			opts.PaletteWindow = time.Second
+		}
 		var buf bytes.Buffer
 		wr, err := NewWriter(&buf, opts)
 		if err != nil {
@@ -48,6 +55,13 @@ func FuzzWriter(f *testing.F) {
 			t.Fatal(err)
 		}
 		dec := decodeCompose(t, buf.Bytes())
+		if len(dec.frames) != wr.Frames() {
+			t.Fatalf("decoded %d images, Frames() = %d", len(dec.frames), wr.Frames())
+		}
+		if windowed {
+			screens = [][]uint32{wr.scr.canvas}
+			dec.frames = dec.frames[len(dec.frames)-1:]
+		}
 		if len(dec.frames) != len(screens) {
 			t.Fatalf("decoded %d images, drew %d", len(dec.frames), len(screens))
 		}

@@ -1,6 +1,9 @@
 package gifenc
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Defaults, chosen by bench/gifcompare (see bench/RESULTS.md, section gifenc).
 const (
@@ -16,8 +19,10 @@ const (
 	// colour on screen when that colour's squared error against the source is
 	// at most this squared (8-bit RGB) more than the new colour's.
 	DefaultTolerance = 12
-	// DefaultLocalPaletteThreshold is Options.LocalPaletteThreshold when it is 0.
-	DefaultLocalPaletteThreshold = 2.0
+	// DefaultLocalPaletteError is Options.LocalPaletteError when it is 0.
+	DefaultLocalPaletteError = 10.0
+	// DefaultPaletteWindow is Options.PaletteWindow when it is 0.
+	DefaultPaletteWindow = time.Second
 )
 
 // NoTolerance, as Options.Tolerance, makes frame differencing exact: a pixel is
@@ -46,11 +51,26 @@ type Options struct {
 	// Euclidean distance to the source (8-bit RGB). 0 means DefaultTolerance;
 	// NoTolerance redraws every pixel whose output colour changes.
 	Tolerance int
-	// LocalPaletteThreshold: a frame whose mean squared colour error with the
-	// current palette exceeds this many times that palette's error on the frame
-	// it was built from (plus a floor) gets its own local colour table. 0 means
-	// DefaultLocalPaletteThreshold; negative disables local colour tables.
-	LocalPaletteThreshold float64
+	// PaletteWindow is how much of the animation, from its first frame, the
+	// global colour table is built from; those frames wait until it is built,
+	// so a dark, faded or title first frame does not decide it. 0 means
+	// DefaultPaletteWindow; negative builds it from the first frame alone and
+	// starts the GIF at once.
+	PaletteWindow time.Duration
+	// LocalPaletteError is the colour error, RMS in 8-bit levels per channel,
+	// above which the palette a frame is mapped to no longer serves it: the
+	// frame gets the best palette already made, or a local colour table of its
+	// own when that is much better. 0 means DefaultLocalPaletteError; negative
+	// disables local colour tables.
+	LocalPaletteError float64
+}
+
+// localLimit is LocalPaletteError as a mean squared error per channel, or -1.
+func (o Options) localLimit() float64 {
+	if o.LocalPaletteError < 0 {
+		return -1
+	}
+	return o.LocalPaletteError * o.LocalPaletteError
 }
 
 // withDefaults returns o with zero fields set to their defaults, or an error
@@ -81,8 +101,11 @@ func (o Options) withDefaults() (Options, error) {
 	case o.Tolerance < 0 || o.Tolerance > 442:
 		return o, fmt.Errorf("%w: tolerance %d, want 0..442 or NoTolerance", ErrOption, o.Tolerance)
 	}
-	if o.LocalPaletteThreshold == 0 {
-		o.LocalPaletteThreshold = DefaultLocalPaletteThreshold
+	if o.LocalPaletteError == 0 {
+		o.LocalPaletteError = DefaultLocalPaletteError
+	}
+	if o.PaletteWindow == 0 {
+		o.PaletteWindow = DefaultPaletteWindow
 	}
 	return o, nil
 }

@@ -1,8 +1,10 @@
 package gifenc
 
 import (
+	"cmp"
 	"image"
 	"image/color"
+	"slices"
 
 	"github.com/ericpauley/go-quantize/quantize"
 )
@@ -22,35 +24,42 @@ const (
 	// pixels of a box are. On bench/gifcompare's clip 4 rounds gave +0.3 dB,
 	// 20 rounds +1.0 dB, 40 no more.
 	lloydRounds = 20
-	// paletteSample bounds the pixels a palette is built from.
-	paletteSample = 1 << 16
 )
 
 // palette is one colour table: n visible colours and a transparent index n,
 // padded to a power of two (GIF89a section 18, "Size of Global Color Table").
 type palette struct {
-	rgb     []uint32         // visible colours, 0xRRGGBB
-	bits    int              // table size is 1<<bits
-	trans   byte             // transparent index, == len(rgb)
-	baseMSE float64          // mean squared error on the pixels it was built from
-	cache   [cacheSize]uint8 // reduced colour -> index, cacheUnknown until first use
+	rgb   []uint32         // visible colours, 0xRRGGBB
+	bits  int              // table size is 1<<bits
+	trans byte             // transparent index, == len(rgb)
+	cache [cacheSize]uint8 // reduced colour -> index, cacheUnknown until first use
+	byG   []greenEntry     // the colours sorted by green, for nearest
+}
+
+// greenEntry is a colour's green and its index, sorted by green so that the
+// nearest colour to a pixel is searched outward from the pixel's green.
+type greenEntry struct {
+	g int32
+	i int32
 }
 
 func pack(r, g, b byte) uint32 { return uint32(r)<<16 | uint32(g)<<8 | uint32(b) }
 
-// newPalette builds a palette of at most visible colours from packed RGB
-// pixels: median cut (github.com/ericpauley/go-quantize), then Lloyd rounds.
-func newPalette(pixels []byte, visible int) *palette {
-	step := 1
-	if n := len(pixels) / 3; n > paletteSample {
-		step = (n + paletteSample - 1) / paletteSample
+// newPalette builds a palette of at most visible colours from the colours
+// counted in h: median cut (github.com/ericpauley/go-quantize) over the
+// histogram's bins, weighted by their pixel counts, then Lloyd (k-means)
+// rounds over the same bins.
+func newPalette(h *histogram, visible int) *palette {
+	bins := h.bins
+	img := &image.RGBA{Pix: make([]uint8, 4*len(bins)), Stride: 4 * len(bins), Rect: image.Rect(0, 0, len(bins), 1)}
+	for i := range bins {
+		c := bins[i].mean()
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = byte(c>>16), byte(c>>8), byte(c), 255
 	}
-	sample := make([]uint8, 0, len(pixels)/step/3*4+4)
-	for i := 0; i+2 < len(pixels); i += 3 * step {
-		sample = append(sample, pixels[i], pixels[i+1], pixels[i+2], 255)
+	q := quantize.MedianCutQuantizer{
+		Aggregation: quantize.Mean,
+		Weighting:   func(_ image.Image, x, _ int) uint32 { return uint32(min(bins[x].n, 1<<31)) },
 	}
-	img := &image.RGBA{Pix: sample, Stride: len(sample), Rect: image.Rect(0, 0, len(sample)/4, 1)}
-	q := quantize.MedianCutQuantizer{Aggregation: quantize.Mean}
 	cp := q.Quantize(make(color.Palette, 0, visible), img)
 
 	p := &palette{}
@@ -64,60 +73,85 @@ func newPalette(pixels []byte, visible int) *palette {
 	if len(p.rgb) == 0 {
 		p.rgb = append(p.rgb, 0)
 	}
-	p.baseMSE = p.refine(sample)
+	p.refine(bins)
+	p.sortGreen()
 	p.trans = byte(len(p.rgb))
 	for p.bits = 1; 1<<p.bits < len(p.rgb)+1; p.bits++ {
 	}
 	return p
 }
 
-// refine moves each colour to the mean of the pixels nearest to it and
-// returns the mean squared error (per channel) after the last round.
-func (p *palette) refine(rgba []uint8) float64 {
-	n := len(p.rgb)
-	sums := make([][4]int64, n)
-	var sse int64
-	for round := 0; ; round++ {
+// refine moves each colour to the mean of the pixels whose bins are nearest
+// to it, until no colour moves or lloydRounds have run.
+func (p *palette) refine(bins []histBin) {
+	sums := make([]histBin, len(p.rgb))
+	means := make([]uint32, len(bins))
+	for i := range bins {
+		means[i] = bins[i].mean()
+	}
+	for range lloydRounds {
+		p.sortGreen()
 		clear(sums)
-		sse = 0
-		for i := 0; i < len(rgba); i += 4 {
-			c := pack(rgba[i], rgba[i+1], rgba[i+2])
-			j, d := p.nearest(c)
-			s := &sums[j]
-			s[0] += int64(rgba[i])
-			s[1] += int64(rgba[i+1])
-			s[2] += int64(rgba[i+2])
-			s[3]++
-			sse += int64(d)
-		}
-		if round == lloydRounds {
-			break
+		for i, c := range means {
+			j, _ := p.nearest(c)
+			sums[j].addBin(&bins[i])
 		}
 		moved := false
-		for j, s := range sums {
-			if s[3] > 0 {
-				h := s[3] / 2
-				c := pack(byte((s[0]+h)/s[3]), byte((s[1]+h)/s[3]), byte((s[2]+h)/s[3]))
+		for j := range sums {
+			if sums[j].n > 0 {
+				c := sums[j].mean()
 				moved = moved || c != p.rgb[j]
 				p.rgb[j] = c
 			}
 		}
 		if !moved {
-			break
+			return
 		}
 	}
-	return float64(sse) / float64(3*max(1, len(rgba)/4))
 }
 
-// nearest searches all colours for the one closest to c (squared Euclidean
-// distance in RGB, what PSNR measures).
+// sortGreen sorts byG after the colours changed.
+func (p *palette) sortGreen() {
+	p.byG = p.byG[:0]
+	for i, c := range p.rgb {
+		p.byG = append(p.byG, greenEntry{int32(c >> 8 & 0xff), int32(i)})
+	}
+	slices.SortFunc(p.byG, func(a, b greenEntry) int { return cmp.Or(cmp.Compare(a.g, b.g), cmp.Compare(a.i, b.i)) })
+}
+
+// nearest finds the colour closest to c (squared Euclidean distance in RGB,
+// what PSNR measures; the lowest index of equally close ones). It searches
+// outward from c's green in byG and stops on each side once the green
+// difference alone is no closer: a few colours instead of all.
 func (p *palette) nearest(c uint32) (int, int32) {
 	r, g, b := int32(c>>16), int32(c>>8&0xff), int32(c&0xff)
+	byG := p.byG
+	hi, _ := slices.BinarySearchFunc(byG, g, func(e greenEntry, g int32) int { return cmp.Compare(e.g, g) })
+	lo := hi - 1
 	best, bestD := 0, int32(1<<30)
-	for i, q := range p.rgb {
-		dr, dg, db := r-int32(q>>16), g-int32(q>>8&0xff), b-int32(q&0xff)
-		if d := dr*dr + dg*dg + db*db; d < bestD {
-			best, bestD = i, d
+	try := func(e greenEntry) {
+		q := p.rgb[e.i]
+		dr, dg, db := r-int32(q>>16), g-e.g, b-int32(q&0xff)
+		if d := dr*dr + dg*dg + db*db; d < bestD || d == bestD && int(e.i) < best {
+			best, bestD = int(e.i), d
+		}
+	}
+	for lo >= 0 || hi < len(byG) {
+		if lo >= 0 {
+			if dg := g - byG[lo].g; dg*dg > bestD {
+				lo = -1
+			} else {
+				try(byG[lo])
+				lo--
+			}
+		}
+		if hi < len(byG) {
+			if dg := byG[hi].g - g; dg*dg > bestD {
+				hi = len(byG)
+			} else {
+				try(byG[hi])
+				hi++
+			}
 		}
 	}
 	return best, bestD
@@ -145,11 +179,12 @@ func (p *palette) fill(k int) byte {
 
 // mse estimates the mean squared error (per channel) of mapping pixels to p,
 // from every 13th pixel (a stride prime to common widths).
-func (p *palette) mse(pixels []byte) float64 {
+func (p *palette) mse(pixels []uint32) float64 {
 	var sse int64
 	var n int64
-	for i := 0; i+2 < len(pixels); i += 3 * 13 {
-		r, g, b := pixels[i], pixels[i+1], pixels[i+2]
+	for i := 0; i < len(pixels); i += 13 {
+		c := pixels[i]
+		r, g, b := byte(c>>16), byte(c>>8), byte(c)
 		q := p.rgb[p.index(r, g, b)]
 		dr, dg, db := int64(r)-int64(q>>16), int64(g)-int64(q>>8&0xff), int64(b)-int64(q&0xff)
 		sse += dr*dr + dg*dg + db*db
@@ -165,14 +200,4 @@ func (p *palette) table() []byte {
 		t[3*i], t[3*i+1], t[3*i+2] = byte(c>>16), byte(c>>8), byte(c)
 	}
 	return t
-}
-
-// paletteErrorFloor keeps a palette that fits its first frame almost
-// perfectly from being replaced for every small change (mean squared error per
-// channel, about 5 levels RMS).
-const paletteErrorFloor = 25
-
-// limit is the error above which a frame gets a palette of its own.
-func (p *palette) limit(threshold float64) float64 {
-	return threshold*p.baseMSE + paletteErrorFloor
 }

@@ -17,11 +17,10 @@ const (
 	lGraphicControl = 0xF9
 	lApplication    = 0xFF
 
-	fColorTable     = 0x80 // global or local colour table present
-	fColorRes       = 0x70 // colour resolution 8 bits
-	fTransparent    = 0x01 // graphic control: transparent index valid
-	disposalNone    = 1 << 2
-	paletteFrameMax = 8 // frames a global palette is built from at most
+	fColorTable  = 0x80 // global or local colour table present
+	fColorRes    = 0x70 // colour resolution 8 bits
+	fTransparent = 0x01 // graphic control: transparent index valid
+	disposalNone = 1 << 2
 )
 
 // flusher and plainFlusher are the destinations whose buffered bytes are
@@ -30,9 +29,11 @@ type flusher interface{ Flush() error }
 type plainFlusher interface{ Flush() }
 
 // Writer encodes frames into an animated GIF on an io.Writer, as they come.
-// It holds back one encoded frame, whose delay is known only when the next
-// frame (or Close) gives the time it stops showing. The first error is kept
-// and returned by every later call.
+// The frames of the palette window (Options.PaletteWindow) wait until the
+// global colour table is built from all of them; after that, each frame is
+// encoded when it arrives and written when the next frame (or Close) gives the
+// time it stops showing. The first error is kept and returned by every later
+// call.
 type Writer struct {
 	w     io.Writer
 	flush func() error
@@ -42,14 +43,22 @@ type Writer struct {
 	count int   // images written to w
 
 	scr     *screen
-	global  *palette // colour table of the logical screen
-	cur     *palette // palette frames are mapped to now: global or a local one
+	global  *palette      // colour table of the logical screen; nil until the window is full
+	cur     *palette      // palette frames are mapped to now: global or a local one
+	locals  []*palette    // local palettes made so far, the most recent last (at most keepLocals)
+	enter   float64       // error (MSE per channel) above which cur no longer serves
+	hist    histogram     // colours of the frames the next palette is built from
+	window  []windowFrame // frames the global palette is built from, waiting for it
+	winSize int           // bytes of pixels held in window
 	bayer   [64]int32
 	reduce  *reduceTable // bayer folded into the colour reduction, for mapOrdered
 	lzw     *lzwEncoder
-	rgb     []byte // YCbCr frames converted to RGB
-	sub     []byte // indices of the changed rectangle
-	codes   []byte // LZW code stream of the changed rectangle
+	px      []uint32   // the frame being encoded, packed 0xRRGGBB
+	prevPx  []uint32   // the frame mapped before it, with ordered or no dither
+	prevPal *palette   // the palette prevPx was mapped to
+	yuv     *yuvTables // for the matrix and range of the last YCbCr frame
+	sub     []byte     // indices of the changed rectangle
+	codes   []byte     // LZW code stream of the changed rectangle
 	last    time.Duration
 	clock   clock
 	pending []byte // encoded image (descriptor onward) waiting for its delay
@@ -57,11 +66,15 @@ type Writer struct {
 	pendTr  bool // pending image uses transparency
 	pendIdx byte // its transparent index
 	closed  bool
-	merged  int // frames identical to the one before, folded into its delay
+
+	merged      int // frames identical to the one before, folded into its delay
+	localsMade  int // local palettes built and used
+	built       int // palettes built, the global one and candidates not used included
+	localFrames int // images written with a local colour table
 }
 
 // NewWriter returns a Writer of an animated GIF that loops forever. Nothing is
-// written until the first frame.
+// written until the palette window is full (or Close).
 func NewWriter(w io.Writer, opts Options) (*Writer, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -89,33 +102,48 @@ func (w *Writer) Frames() int { return w.count }
 // Merged returns the number of frames merged into the frame before them.
 func (w *Writer) Merged() int { return w.merged }
 
+// LocalPalettes returns the number of local colour tables built so far: one
+// per scene the global table does not serve.
+func (w *Writer) LocalPalettes() int { return w.localsMade }
+
+// PalettesBuilt returns the number of palettes built so far, the global one
+// and candidates that were not better enough to be used included: what the
+// encoder's palette work cost.
+func (w *Writer) PalettesBuilt() int { return w.built }
+
+// LocalFrames returns the number of images written with a local colour table
+// (a table serves every frame of its scene, and each such frame carries it).
+func (w *Writer) LocalFrames() int { return w.localFrames }
+
 // Bytes returns the number of bytes written to the destination so far.
 func (w *Writer) Bytes() int64 { return w.bytes }
 
-// WriteFrame encodes f at once; it is written when the next frame or Close
-// says how long it shows. A frame identical to the one before (after
-// differencing) only lengthens that frame's delay.
+// WriteFrame encodes f: at once, or when the palette window is full. A frame
+// identical to the one before (after differencing) only lengthens that
+// frame's delay. The writer keeps no reference to f's pixels.
 func (w *Writer) WriteFrame(f Frame) error {
-	return w.WriteFrames(f)
-}
-
-// WriteFrames writes several frames; when they are the first, the global
-// palette is built from (up to 8 of) them all instead of only the first.
-func (w *Writer) WriteFrames(frames ...Frame) error {
 	if w.err != nil {
 		return w.err
 	}
 	if w.closed {
 		return ErrClosed
 	}
-	if w.global == nil && len(frames) > 0 {
-		w.start(frames)
+	o := w.opts
+	if err := f.check(o.Width, o.Height); err != nil {
+		w.fail(fmt.Errorf("frame at %v: %w", f.Timestamp, err))
+		return w.err
 	}
-	for i := range frames {
-		if w.err != nil {
-			break
-		}
-		w.writeFrame(&frames[i])
+	if f.Timestamp < w.last || f.Timestamp < 0 {
+		w.fail(fmt.Errorf("%w: frame at %v after one at %v", ErrTimestamp, f.Timestamp, w.last))
+		return w.err
+	}
+	if w.global != nil {
+		w.writeFrame(f.Timestamp, w.pixels(&f))
+		return w.err
+	}
+	w.last = f.Timestamp
+	if w.hold(f.Timestamp, w.pixels(&f)) {
+		w.start()
 	}
 	return w.err
 }
@@ -126,23 +154,20 @@ func (w *Writer) fail(err error) {
 	}
 }
 
-// start builds the global palette and writes the header, logical screen
-// descriptor, global colour table and NETSCAPE2.0 loop extension.
-func (w *Writer) start(frames []Frame) {
+// start builds the global palette from the window's frames, writes the
+// header, logical screen descriptor, global colour table and NETSCAPE2.0 loop
+// extension, then encodes the window's frames.
+func (w *Writer) start() {
 	o := w.opts
-	n := min(len(frames), paletteFrameMax)
-	step := len(frames) / n
-	var pixels []byte
-	for i := 0; i < n; i++ {
-		f := &frames[i*step]
-		if err := f.check(o.Width, o.Height); err != nil {
-			w.fail(fmt.Errorf("frame at %v: %w", f.Timestamp, err))
-			return
-		}
-		pixels = append(pixels, w.pixels(f)...)
+	w.hist.reset()
+	step := (w.winSize/4 + histSample - 1) / histSample
+	for i, f := range w.window {
+		w.hist.add(f.px, step, uint64(i+1))
 	}
-	w.global = newPalette(pixels, o.Colors-1)
+	w.global = newPalette(&w.hist, o.Colors-1)
+	w.built++
 	w.cur = w.global
+	w.enter = w.opts.localLimit()
 
 	b := make([]byte, 0, 32+3<<w.global.bits)
 	b = append(b, "GIF89a"...)
@@ -156,98 +181,133 @@ func (w *Writer) start(frames []Frame) {
 	b = append(b, 3, 1, 0, 0, 0)
 	w.write(b)
 	w.doFlush()
+
+	window := w.window
+	w.window, w.winSize = nil, 0
+	for _, f := range window {
+		w.writeFrame(f.at, f.px)
+	}
 }
 
-// pixels returns f's picture as packed RGB, converting YCbCr into w.rgb.
-func (w *Writer) pixels(f *Frame) []byte {
+// pixels returns f's picture in w.px, one packed 0xRRGGBB a pixel.
+func (w *Writer) pixels(f *Frame) []uint32 {
+	n := w.opts.Width * w.opts.Height
+	if len(w.px) != n {
+		w.px = make([]uint32, n)
+	}
 	if f.RGB != nil {
-		return f.RGB
+		for i := range w.px {
+			w.px[i] = pack(f.RGB[3*i], f.RGB[3*i+1], f.RGB[3*i+2])
+		}
+		return w.px
 	}
-	n := w.opts.Width * w.opts.Height * 3
-	if len(w.rgb) != n {
-		w.rgb = make([]byte, n)
+	if t := w.yuv; t == nil || t.matrix != f.YCbCr.Matrix || t.full != f.YCbCr.FullRange {
+		w.yuv = newYUVTables(f.YCbCr.Matrix, f.YCbCr.FullRange)
 	}
-	f.YCbCr.toRGB(w.rgb, w.opts.Width, w.opts.Height)
-	return w.rgb
+	f.YCbCr.toRGB(w.px, w.opts.Width, w.opts.Height, w.yuv)
+	return w.px
 }
 
-func (w *Writer) writeFrame(f *Frame) {
-	o := w.opts
-	if err := f.check(o.Width, o.Height); err != nil {
-		w.fail(fmt.Errorf("frame at %v: %w", f.Timestamp, err))
+// writeFrame encodes one checked frame.
+func (w *Writer) writeFrame(at time.Duration, src []uint32) {
+	if w.err != nil {
 		return
 	}
-	if f.Timestamp < w.last || f.Timestamp < 0 {
-		w.fail(fmt.Errorf("%w: frame at %v after one at %v", ErrTimestamp, f.Timestamp, w.last))
-		return
-	}
-	src := w.pixels(f)
-	if w.scr.havePrev {
-		w.choosePalette(src)
-	}
+	w.choosePalette(src)
 	var r image.Rectangle
-	switch o.Dither {
+	switch w.opts.Dither {
 	case DitherFloydSteinberg:
 		r = w.scr.mapFloydSteinberg(src, w.cur)
 	default:
-		r = w.scr.mapOrdered(src, w.cur, w.reduce)
+		var prev []uint32
+		if w.prevPal == w.cur {
+			prev = w.prevPx
+		}
+		r = w.scr.mapOrdered(src, prev, w.cur, w.reduce)
+		w.prevPx = append(w.prevPx[:0], src...)
+		w.prevPal = w.cur
 	}
 	if r.Empty() && w.hasPend {
 		w.merged++
-		w.last = f.Timestamp
+		w.last = at
 		return
 	}
 	if r.Empty() {
 		r = image.Rect(0, 0, 1, 1) // a first frame with nothing to draw still needs an image
 	}
 	if w.hasPend {
-		w.writePending(f.Timestamp)
+		w.writePending(at)
 	}
 	w.encode(r)
 	w.scr.havePrev = true
-	w.last = f.Timestamp
+	w.last = at
 }
 
-// choosePalette switches to a local colour table for a frame the current
-// palette serves badly, back to the global one when it serves again.
-func (w *Writer) choosePalette(src []byte) {
-	t := w.opts.LocalPaletteThreshold
-	if t < 0 {
-		return
-	}
-	if w.cur.mse(src) <= w.cur.limit(t) {
-		return
-	}
-	if w.cur != w.global && w.global.mse(src) <= w.global.limit(t) {
-		w.cur = w.global
-		return
-	}
-	w.cur = newPalette(src, w.opts.Colors-1)
-}
-
-// encode makes the pending image from the screen's indices inside r.
+// encode makes the pending image from the screen's indices inside r. An image
+// mapped to a local palette carries, as its local colour table, only the
+// colours it uses: a smaller table, and narrower LZW codes when it holds
+// fewer than half the palette's colours.
 func (w *Writer) encode(r image.Rectangle) {
 	p := w.cur
+	w.sub = w.scr.crop(w.sub, r)
+	bits, trans := p.bits, p.trans
+	var table []byte
+	if p != w.global {
+		table, bits, trans = w.subset(p)
+		w.localFrames++
+	}
 	b := w.pending[:0]
 	b = append(b, sImageDescriptor)
 	b = le16(b, r.Min.X)
 	b = le16(b, r.Min.Y)
 	b = le16(b, r.Dx())
 	b = le16(b, r.Dy())
-	if p != w.global {
-		b = append(b, fColorTable|byte(p.bits-1))
-		b = append(b, p.table()...)
+	if table != nil {
+		b = append(b, fColorTable|byte(bits-1))
+		b = append(b, table...)
 	} else {
 		b = append(b, 0)
 	}
-	litWidth := max(2, p.bits) // GIF89a Appendix F: minimum code size is at least 2
+	litWidth := max(2, bits) // GIF89a Appendix F: minimum code size is at least 2
 	b = append(b, byte(litWidth))
-	w.sub = w.scr.crop(w.sub, r)
 	w.codes = w.lzw.encode(w.codes[:0], w.sub, litWidth)
 	w.pending = appendBlocks(b, w.codes)
 	w.hasPend = true
 	w.pendTr = w.scr.havePrev
-	w.pendIdx = p.trans
+	w.pendIdx = trans
+}
+
+// subset renumbers w.sub, indices into p, to the colours it uses (in p's
+// order) followed by the transparent index, and returns that colour table
+// (3<<bits bytes) and the new transparent index.
+func (w *Writer) subset(p *palette) (table []byte, bits int, trans byte) {
+	var used [256]bool
+	for _, k := range w.sub {
+		used[k] = true
+	}
+	var remap [256]byte
+	n := 0
+	for k := range p.rgb {
+		if used[k] {
+			remap[k] = byte(n)
+			n++
+		}
+	}
+	trans = byte(n)
+	remap[p.trans] = trans
+	for bits = 1; 1<<bits < n+1; bits++ {
+	}
+	table = make([]byte, 3<<bits)
+	for k, c := range p.rgb {
+		if used[k] {
+			j := 3 * int(remap[k])
+			table[j], table[j+1], table[j+2] = byte(c>>16), byte(c>>8), byte(c)
+		}
+	}
+	for i, k := range w.sub {
+		w.sub[i] = remap[k]
+	}
+	return table, bits, trans
 }
 
 // writePending writes the held-back image with its graphic control extension.
@@ -266,14 +326,18 @@ func (w *Writer) writePending(end time.Duration) {
 	w.doFlush()
 }
 
-// Close writes the last frame, which shows until end, and the trailer. It
-// does not close the destination.
+// Close encodes the frames still waiting for the palette window, writes the
+// last frame, which shows until end, and the trailer. It does not close the
+// destination.
 func (w *Writer) Close(end time.Duration) error {
 	if w.err != nil {
 		return w.err
 	}
 	if w.closed {
 		return nil
+	}
+	if w.global == nil && len(w.window) > 0 {
+		w.start()
 	}
 	if !w.hasPend {
 		w.fail(ErrNoFrames)

@@ -47,7 +47,7 @@ func TestRoundTrip(t *testing.T) {
 				const w, h, n = 48, 40, 30
 				rng := rand.New(rand.NewPCG(7, uint64(tol+2)))
 				var buf bytes.Buffer
-				ww, err := NewWriter(&buf, Options{Width: w, Height: h, Colors: 16, Dither: d, Tolerance: tol, LocalPaletteThreshold: -1})
+				ww, err := NewWriter(&buf, Options{Width: w, Height: h, Colors: 16, Dither: d, Tolerance: tol, LocalPaletteError: -1, PaletteWindow: -1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -332,9 +332,17 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("WriteFrame after Close = %v", err)
 	}
 
-	w, _ = NewWriter(failWriter{}, Options{Width: 10, Height: 10})
+	w, _ = NewWriter(failWriter{}, Options{Width: 10, Height: 10, PaletteWindow: -1})
 	if err := w.WriteFrame(Frame{RGB: make([]byte, 300)}); err == nil || !errors.Is(err, errBroken) {
 		t.Errorf("write error = %v", err)
+	}
+	// With a palette window, nothing is written before the window ends; Close ends it.
+	w, _ = NewWriter(failWriter{}, Options{Width: 10, Height: 10})
+	if err := w.WriteFrame(Frame{RGB: make([]byte, 300)}); err != nil {
+		t.Errorf("first frame of the window: %v", err)
+	}
+	if err := w.Close(time.Second); !errors.Is(err, errBroken) {
+		t.Errorf("write error at Close = %v", err)
 	}
 }
 
@@ -364,12 +372,12 @@ type flushCounter struct {
 
 func (f *flushCounter) Flush() { f.at = append(f.at, f.Len()) }
 
-// TestStreaming: the header goes out with the first frame, each frame as soon
-// as the next one arrives, each followed by a flush; memory for frames does
-// not grow.
+// TestStreaming: the header goes out with the first frame when there is no
+// palette window, each frame as soon as the next one arrives, each followed by
+// a flush; memory for frames does not grow.
 func TestStreaming(t *testing.T) {
 	var fc flushCounter
-	w, err := NewWriter(&fc, Options{Width: 16, Height: 16})
+	w, err := NewWriter(&fc, Options{Width: 16, Height: 16, PaletteWindow: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,25 +409,107 @@ func TestStreaming(t *testing.T) {
 	}
 }
 
-// TestLocalPalette: a cut to a picture the global palette cannot show gets a
-// local colour table, reused by the frames after it.
-func TestLocalPalette(t *testing.T) {
-	const w, h = 32, 32
-	var frames [][]byte
-	for i := 0; i < 4; i++ {
-		frames = append(frames, scene(w, h, i, 0, nil))
+// TestPaletteWindow: with a window of one second, nothing is written until a
+// frame one second after the first arrives (a settled picture); then the
+// header and every frame but the last go out at once, and later frames stream
+// one by one. A fade keeps the window open until it settles.
+func TestPaletteWindow(t *testing.T) {
+	const fps = 24
+	rng := rand.New(rand.NewPCG(3, 3))
+	var fc flushCounter
+	w, err := NewWriter(&fc, Options{Width: 16, Height: 16, PaletteWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < fps; i++ {
+		if err := w.WriteFrame(Frame{Timestamp: frameTime(i, fps), RGB: scene(16, 16, 0, 3, rng)}); err != nil {
+			t.Fatal(err)
+		}
+		if fc.Len() != 0 {
+			t.Fatalf("frame %d of the window: %d bytes written", i, fc.Len())
+		}
+	}
+	if err := w.WriteFrame(Frame{Timestamp: time.Second, RGB: scene(16, 16, 0, 3, rng)}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Frames()+w.Merged() != fps || fc.Len() == 0 {
+		t.Fatalf("after the window: %d images and %d merged, %d bytes written; want %d frames", w.Frames(), w.Merged(), fc.Len(), fps)
+	}
+	before := w.Frames()
+	if err := w.WriteFrame(Frame{Timestamp: frameTime(fps+1, fps), RGB: scene(16, 16, 8, 3, rng)}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Frames() != before+1 {
+		t.Fatalf("after the window, a frame was not written at once: %d images, %d before", w.Frames(), before)
+	}
+
+	// A fade from black over 2 s, then a still picture: the window stays open
+	// through the fade and closes half a second after it settles.
+	fc = flushCounter{}
+	w, _ = NewWriter(&fc, Options{Width: 16, Height: 16, PaletteWindow: time.Second})
+	pic := scene(16, 16, 0, 0, nil)
+	i := 0
+	for ; fc.Len() == 0 && i < 10*fps; i++ {
+		f := make([]byte, len(pic))
+		for j, v := range pic {
+			f[j] = byte(int(v) * min(i, 2*fps) / (2 * fps))
+		}
+		if err := w.WriteFrame(Frame{Timestamp: frameTime(i, fps), RGB: f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if at := frameTime(i-1, fps); at < 2*time.Second || at > 3*time.Second {
+		t.Errorf("window closed at %v, want after the fade ends at 2s and by 3s", at)
+	}
+}
+
+// TestLocalPalette: a cut to a picture the global palette cannot show gets a
+// local colour table at the cut and at no other frame, reused by the frames of
+// that scene; a cut back to the first scene goes back to the global table.
+func TestLocalPalette(t *testing.T) {
+	const w, h, fps = 32, 32, 24
+	rng := rand.New(rand.NewPCG(9, 9))
+	a := func() []byte { return scene(w, h, 0, 4, rng) }
+	b := func(i int) []byte {
 		f := make([]byte, w*h*3)
 		for j := 0; j < w*h; j++ {
-			f[3*j], f[3*j+1], f[3*j+2] = 0, byte(j*7+i), 255-byte(j%w*8)
+			f[3*j], f[3*j+1], f[3*j+2] = byte(rng.IntN(6)), byte(j*7+i), 255-byte(j%w*8)
 		}
-		frames = append(frames, f)
+		return f
 	}
-	data := encodeAll(t, Options{Width: w, Height: h}, frames, 24)
-	dec := decodeCompose(t, data)
+	var frames [][]byte
+	for i := 0; i < 3*fps; i++ { // A for 3 s, B for 2 s, A for 1 s
+		switch {
+		case i < 2*fps:
+			frames = append(frames, a())
+		case i < 3*fps-fps/2:
+			frames = append(frames, b(i))
+		default:
+			frames = append(frames, a())
+		}
+	}
+	var buf bytes.Buffer
+	wr, err := NewWriter(&buf, Options{Width: w, Height: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range frames {
+		if err := wr.WriteFrame(Frame{Timestamp: frameTime(i, fps), RGB: f}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wr.Close(frameTime(len(frames), fps)); err != nil {
+		t.Fatal(err)
+	}
+	if wr.LocalPalettes() != 1 {
+		t.Errorf("%d local palettes built, want 1 (at the cut)", wr.LocalPalettes())
+	}
+	dec := decodeCompose(t, buf.Bytes())
+	if len(dec.frames) != len(frames) {
+		t.Fatalf("decoded %d images, want %d", len(dec.frames), len(frames))
+	}
 	// image/gif copies the global palette with the transparent entry's alpha
-	// cleared, so compare opaque colours.
+	// cleared, so compare opaque colours; a local table may hold fewer colours.
 	opaque := func(p color.Palette) string {
 		var s []uint32
 		for _, c := range p {
@@ -429,19 +519,19 @@ func TestLocalPalette(t *testing.T) {
 		return fmt.Sprint(s)
 	}
 	global := opaque(dec.g.Config.ColorModel.(color.Palette))
-	var local int
 	for k, m := range dec.g.Image {
-		if opaque(m.Palette) != global {
-			local++
-			if k < 4 {
-				t.Errorf("image %d has a local palette", k)
-			}
+		local := opaque(m.Palette) != global
+		inB := k >= 2*fps && k < 3*fps-fps/2
+		if local != inB {
+			t.Errorf("image %d: local palette %v, want %v", k, local, inB)
 		}
 	}
-	if local != 4 {
-		t.Errorf("%d images with a local palette, want the 4 after the cut", local)
+	if wr.LocalFrames() != fps-fps/2 {
+		t.Errorf("LocalFrames() = %d, want %d", wr.LocalFrames(), fps-fps/2)
 	}
-	if p := psnr(frames[7], dec.frames[len(dec.frames)-1]); p < 25 {
-		t.Errorf("last frame PSNR %.1f dB, want at least 25 with its own palette", p)
+	for _, k := range []int{2*fps + 2, len(frames) - 1} {
+		if p := psnr(frames[k], dec.frames[k]); p < 25 {
+			t.Errorf("image %d: PSNR %.1f dB, want at least 25", k, p)
+		}
 	}
 }

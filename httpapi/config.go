@@ -18,7 +18,7 @@ import (
 )
 
 // Config is the service's configuration, read from the environment with the names of the
-// original deployment (CONTRACT.md, "Configuration").
+// original deployment (docs/API.md, "Configuration").
 type Config struct {
 	BaseURL             string   // SERVER_BASE_URL: put in front of /convert.gif in /token answers
 	ListenAddr          string   // LISTEN_ADDR
@@ -61,7 +61,7 @@ type Config struct {
 	DevSamplesDir string
 }
 
-// Default values, as the contract fixes them.
+// Default values, as docs/API.md gives them.
 const (
 	defaultBaseURL          = "http://localhost:8080"
 	defaultListenAddr       = ":8080"

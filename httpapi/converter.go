@@ -8,20 +8,21 @@ import (
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
-// PipelineConverter converts with pipeline.Convert at the configured settings, fetching through
-// policy: its client (which dials only allowed addresses and checks redirects) and its CheckURL
-// (which the codec asks before every request, playlist entries and renditions included). The
-// cache keys stay the URL the client asked for, whichever rendition is read.
+// PipelineConverter converts with pipeline.Convert, fetching through policy: its client (which
+// dials only allowed addresses and checks redirects) and its CheckURL (which the codec asks
+// before every request, playlist entries and renditions included), within the configured
+// timeouts and limits. The cache keys stay the URL the client asked for, whichever rendition
+// is read.
 func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
-	opts := cfg.PipelineOptions()
-	opts.Source.FetchOptions = codec.FetchOptions{
+	fetch := codec.FetchOptions{
 		Client:     policy.Client(),
 		Timeout:    cfg.StreamHTTPTimeout,
 		MaxBytes:   cfg.MaxSourceBytes,
 		BufferSize: cfg.StreamBufferSize,
 		CheckURL:   policy.CheckURL,
 	}
-	return func(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
+	return func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error) {
+		opts.Source.FetchOptions = fetch
 		return pipeline.Convert(ctx, input, opts, w)
 	}
 }

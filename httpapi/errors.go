@@ -24,7 +24,7 @@ var (
 // retryAfterSeconds is what a client asked to come back later waits: about one conversion.
 const retryAfterSeconds = 5
 
-// apiError is the body of every error answer (CONTRACT.md, "HTTP API").
+// apiError is the body of every error answer (docs/API.md, "HTTP API").
 type apiError struct {
 	StatusCode int    `json:"statusCode"`
 	Error      string `json:"error"`

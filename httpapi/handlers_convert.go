@@ -42,7 +42,8 @@ func (s *Server) handleConvert(ext string) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "extension ."+ext+" does not match the token's output format "+key.OFM)
 			return
 		}
-		id := ResultID(s.fingerprint, key)
+		opts := s.conversionOptions(key)
+		id := ResultID(opts.Fingerprint(), key)
 		data, err := s.store.Result(ctx, id)
 		if err == nil {
 			s.metrics.cacheRequests.WithLabelValues("hit").Inc()
@@ -52,7 +53,7 @@ func (s *Server) handleConvert(ext string) http.HandlerFunc {
 		if !errors.Is(err, ErrNotFound) {
 			s.logger(ctx).Warn("cache lookup failed", "err", err)
 		}
-		res, joined, err := s.jobs.Join(id, key)
+		res, joined, err := s.jobs.Join(id, key, opts)
 		if err != nil {
 			writeError(w, conversionStatus(err), err.Error())
 			return

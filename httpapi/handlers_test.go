@@ -267,7 +267,7 @@ func TestConversionFailureStatus(t *testing.T) {
 				}
 				// A failure is not cached: the next request converts again.
 				waitIdle(t, ts)
-				if _, err := store.Result(t.Context(), ResultID(ts.fingerprint, a.Key)); !errors.Is(err, ErrNotFound) {
+				if _, err := store.Result(t.Context(), ts.resultID(a.Key)); !errors.Is(err, ErrNotFound) {
 					t.Errorf("%v: failed result stored (%v)", c.err, err)
 				}
 			}
@@ -298,7 +298,7 @@ func TestFailureAfterFirstByteAborts(t *testing.T) {
 				t.Fatal("the body ended cleanly after the conversion failed; want an aborted stream")
 			}
 			waitIdle(t, ts)
-			if _, err := store.Result(t.Context(), ResultID(ts.fingerprint, a.Key)); !errors.Is(err, ErrNotFound) {
+			if _, err := store.Result(t.Context(), ts.resultID(a.Key)); !errors.Is(err, ErrNotFound) {
 				t.Errorf("failed result stored (%v)", err)
 			}
 		})

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// tokenAnswer is the body of a successful /token (CONTRACT.md, "GET /token").
+// tokenAnswer is the body of a successful /token (docs/API.md, "GET /token").
 type tokenAnswer struct {
 	URL     string `json:"url"`
 	Token   string `json:"token"`
@@ -84,15 +84,20 @@ func (s *Server) parseKey(r *http.Request) (key Key, status int, msg string) {
 	if !outputFormats[ofm] {
 		return Key{}, http.StatusBadRequest, "parameter ofm: want gif"
 	}
+	key = Key{URL: u.String(), IFM: ifm, OFM: ofm}
+	if msg := parseOptions(q, &key); msg != "" {
+		return Key{}, http.StatusBadRequest, msg
+	}
 	if err := s.policy.CheckURL(r.Context(), u); err != nil {
 		return Key{}, http.StatusForbidden, err.Error()
 	}
-	return Key{URL: u.String(), IFM: ifm, OFM: ofm}, 0, ""
+	return key, 0, ""
 }
 
 // startConversion makes sure the result of key is cached or on its way.
 func (s *Server) startConversion(r *http.Request, key Key) error {
-	id := ResultID(s.fingerprint, key)
+	opts := s.conversionOptions(key)
+	id := ResultID(opts.Fingerprint(), key)
 	_, err := s.store.Result(r.Context(), id)
 	if err == nil {
 		s.metrics.cacheRequests.WithLabelValues("hit").Inc()
@@ -101,7 +106,7 @@ func (s *Server) startConversion(r *http.Request, key Key) error {
 	if !errors.Is(err, ErrNotFound) {
 		s.logger(r.Context()).Warn("cache lookup failed", "err", err)
 	}
-	_, joined, err := s.jobs.Join(id, key)
+	_, joined, err := s.jobs.Join(id, key, opts)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func newGatedConverter(t *testing.T, frames int) *gatedConverter {
 
 func (c *gatedConverter) open() { close(c.gate) }
 
-func (c *gatedConverter) convert(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error) {
+func (c *gatedConverter) convert(ctx context.Context, input string, _ pipeline.Options, w io.Writer) (pipeline.Stats, error) {
 	c.calls.Add(1)
 	c.started <- input
 	var st pipeline.Stats
@@ -143,7 +143,13 @@ type testService struct {
 
 func startService(t *testing.T, cfg Config, store Store, convert Converter) *testService {
 	t.Helper()
-	srv, err := New(cfg, Deps{Store: store, Convert: convert})
+	return startServiceWith(t, cfg, Deps{Store: store, Convert: convert})
+}
+
+// startServiceWith starts a Server made with deps on a real loopback listener.
+func startServiceWith(t *testing.T, cfg Config, deps Deps) *testService {
+	t.Helper()
+	srv, err := New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,19 +190,25 @@ func (ts *testService) do(t *testing.T, method, path string, header ...string) *
 	return res
 }
 
-// token asks for a token for source and returns the answer.
-func (ts *testService) token(t *testing.T, source string) tokenAnswer {
+// askToken GETs /token?query with the test credentials: the status and the body.
+func (ts *testService) askToken(t *testing.T, query string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?ifm=mp4&ofm=gif&url="+url.QueryEscape(source), nil)
+	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?"+query, nil)
 	req.SetBasicAuth(testUser, testPassword)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("token: status %d: %s", res.StatusCode, body)
+	body, _ := readAll(res)
+	return res.StatusCode, body
+}
+
+// token asks for a token for source and returns the answer.
+func (ts *testService) token(t *testing.T, source string) tokenAnswer {
+	t.Helper()
+	status, body := ts.askToken(t, "ifm=mp4&ofm=gif&url="+url.QueryEscape(source))
+	if status != http.StatusOK {
+		t.Fatalf("token: status %d: %s", status, body)
 	}
 	var a tokenAnswer
 	if err := jsonUnmarshal(body, &a); err != nil {

@@ -74,7 +74,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 		{"abort", 1, pipeline.WorkerOptions{}},
 		{"oom", 1, pipeline.WorkerOptions{MaxMemory: 192 << 20}},
 		{"hang", 1, pipeline.WorkerOptions{MaxCPU: time.Second}},
-		{"segv", 10, pipeline.WorkerOptions{}}, // after the first GIF bytes were streamed
+		{"segv", 60, pipeline.WorkerOptions{}}, // after the first GIF bytes were streamed (the palette window)
 	}
 	for _, sk := range storeKinds {
 		for _, c := range cases {
@@ -121,7 +121,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 				if err != nil || res.StatusCode != http.StatusOK || res.ContentLength != int64(len(wantCached)) || !bytes.Equal(data, wantCached) {
 					t.Errorf("cached GIF during the crash: status %d, %d of %d bytes, %v", res.StatusCode, len(data), len(wantCached), err)
 				}
-				if _, err := ts.store.Result(t.Context(), ResultID(ts.fingerprint, crash.Key)); !errors.Is(err, ErrNotFound) {
+				if _, err := ts.store.Result(t.Context(), ts.resultID(crash.Key)); !errors.Is(err, ErrNotFound) {
 					t.Errorf("crashed conversion's result in the store: %v, want ErrNotFound", err)
 				}
 

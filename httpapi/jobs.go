@@ -12,9 +12,9 @@ import (
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
-// Converter runs one conversion of input (a source URL), writing the GIF to w as it is made.
-// The service uses pipeline.Convert with the configured options; tests use their own.
-type Converter func(ctx context.Context, input string, w io.Writer) (pipeline.Stats, error)
+// Converter runs one conversion of input (a source URL) with opts, writing the GIF to w as it
+// is made. The service uses pipeline.Convert; tests use their own.
+type Converter func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error)
 
 // storeTimeout bounds one store operation done on a job's behalf after the job's own deadline
 // may have passed (storing the result, telling followers how it ended).
@@ -76,10 +76,10 @@ func NewJobs(cfg JobsConfig, convert Converter, store Store, metrics *Metrics, l
 	}
 }
 
-// Join returns the Result of the conversion of key (named id), joining the running one when
-// there is one (joined is true), else starting it. It fails with ErrQueueFull when the queue is
-// full and ErrShuttingDown after Shutdown.
-func (j *Jobs) Join(id string, key Key) (res *pipeline.Result, joined bool, err error) {
+// Join returns the Result of the conversion of key with opts (named id), joining the running one
+// when there is one (joined is true), else starting it. It fails with ErrQueueFull when the
+// queue is full and ErrShuttingDown after Shutdown.
+func (j *Jobs) Join(id string, key Key, opts pipeline.Options) (res *pipeline.Result, joined bool, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if res, ok := j.jobs[id]; ok {
@@ -95,7 +95,7 @@ func (j *Jobs) Join(id string, key Key) (res *pipeline.Result, joined bool, err 
 	j.jobs[id] = res
 	j.pending++
 	j.wg.Add(1)
-	go j.run(id, key, res)
+	go j.run(id, key, opts, res)
 	return res, false, nil
 }
 
@@ -128,12 +128,12 @@ func (j *Jobs) Shutdown(ctx context.Context) error {
 	}
 }
 
-func (j *Jobs) run(id string, key Key, res *pipeline.Result) {
+func (j *Jobs) run(id string, key Key, opts pipeline.Options, res *pipeline.Result) {
 	defer j.wg.Done()
 	ctx, cancel := context.WithTimeout(j.ctx, j.timeout)
 	defer cancel()
 	local := true
-	err := j.produce(ctx, id, key, res, &local)
+	err := j.produce(ctx, id, key, opts, res, &local)
 	res.Close(err)
 	// The Result leaves the map only now, after produce stored it: a request in between finds
 	// either the running job or the stored result, never neither.
@@ -147,7 +147,7 @@ func (j *Jobs) run(id string, key Key, res *pipeline.Result) {
 
 // produce fills res: by following another replica's conversion, from the store, or by
 // converting. *local is cleared when no local conversion slot is taken.
-func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Result, local *bool) error {
+func (j *Jobs) produce(ctx context.Context, id string, key Key, opts pipeline.Options, res *pipeline.Result, local *bool) error {
 	log := j.log.With("result", id, "source", key.URL)
 	var claim ConversionClaim
 	if j.shared != nil {
@@ -206,7 +206,7 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 
 	j.metrics.conversionsRunning.Inc()
 	start := time.Now()
-	stats, err := j.convert(ctx, key.URL, res)
+	stats, err := j.convert(ctx, key.URL, opts, res)
 	wall := time.Since(start)
 	j.metrics.conversionsRunning.Dec()
 	j.metrics.observeConversion(stats, wall, err)
@@ -221,7 +221,12 @@ func (j *Jobs) produce(ctx context.Context, id string, key Key, res *pipeline.Re
 		j.end(ctx, log, claim, err)
 		return err
 	}
-	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_frame", stats.FirstFrame, "source_bytes", stats.SourceBytes,
+	if stats.Truncated != nil {
+		// Served whole but cut inside itself: the GIF holds what came before the cut, as the
+		// earlier service's did. Worth a look at the origin.
+		log.Warn("source truncated; converted what it holds", "err", stats.Truncated, "encoded", stats.Encoded)
+	}
+	log.Info("conversion done", "read_from", stats.SourceURL, "wall", wall, "first_byte", stats.FirstByte, "source_bytes", stats.SourceBytes,
 		"output_bytes", stats.OutputBytes, "decoded", stats.Decoded, "skipped", stats.Skipped, "encoded", stats.Encoded,
 		"fetch_busy", stats.FetchTime, "decode_busy", stats.DecodeTime, "resize_busy", stats.ResizeTime, "encode_busy", stats.EncodeTime)
 	data, _ := res.Bytes()

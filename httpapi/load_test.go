@@ -145,7 +145,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 		t.Run(tc, func(t *testing.T) {
 			cfg := testConfig(t)
 			gate := make(chan struct{})
-			convert := func(ctx context.Context, _ string, w io.Writer) (pipeline.Stats, error) {
+			convert := func(ctx context.Context, _ string, _ pipeline.Options, w io.Writer) (pipeline.Stats, error) {
 				for i, p := range parts {
 					if i == 1 {
 						select { // the stream stays open until the slow readers are all in

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,10 +94,12 @@ func TestMetrics(t *testing.T) {
 
 			m := scrapeMetrics(t, ts, "", "")
 			for _, name := range []string{
-				"http_requests_total", "http_request_duration_seconds", "conversions_total",
+				"http_requests_total", "http_handler_duration_seconds", "http_request_duration_seconds",
+				"http_request_summary_seconds", "source_truncated_total", "conversions_total",
 				"conversion_duration_seconds", "conversion_frames_total", "conversion_queue_wait_seconds",
 				"conversions_in_progress", "cache_requests_total", "cache_entries", "source_bytes_total",
-				"output_bytes_total", "go_goroutines", "process_cpu_seconds_total",
+				"output_bytes_total", "go_goroutines", "process_cpu_seconds_total", "process_cpu_user_seconds_total",
+				"process_cpu_system_seconds_total", "process_heap_bytes", "process_resident_memory_bytes",
 			} {
 				if _, ok := m[name]; !ok {
 					t.Errorf("/metrics lacks %s", name)
@@ -123,23 +124,11 @@ func TestMetrics(t *testing.T) {
 					t.Errorf("%s{%s=%q} = %v, want %v", c.name, c.label, c.value, got, c.want)
 				}
 			}
-			var convert200 bool
-			for _, s := range m["http_requests_total"].GetMetric() {
-				labels := map[string]string{}
-				for _, l := range s.GetLabel() {
-					labels[l.GetName()] = l.GetValue()
-				}
-				if labels["handler"] == "convert" && labels["code"] == "200" && s.GetCounter().GetValue() == 2 {
-					convert200 = true
-				}
-			}
-			if !convert200 {
+			if s := series(m["http_requests_total"], map[string]string{"handler": "convert", "code": "200"}); s.GetCounter().GetValue() != 2 {
 				t.Error(`http_requests_total{handler="convert",code="200"} is not 2`)
 			}
-			var b strings.Builder
-			b.WriteString(m["http_request_duration_seconds"].GetType().String())
-			if b.String() != "HISTOGRAM" {
-				t.Errorf("http_request_duration_seconds is a %s", b.String())
+			if typ := m["http_handler_duration_seconds"].GetType(); typ != dto.MetricType_HISTOGRAM {
+				t.Errorf("http_handler_duration_seconds is a %s", typ)
 			}
 		})
 	}

@@ -40,9 +40,10 @@ func (s *Server) common(next http.Handler) http.Handler {
 	})
 }
 
-// instrument counts and times the requests of one handler, and logs them.
-func (s *Server) instrument(name string, next http.Handler) http.Handler {
-	duration := s.metrics.requestDuration.WithLabelValues(name)
+// instrument counts and times the requests of one handler, and logs them. route is the
+// pattern the earlier service's route metrics label them with; "" leaves them out.
+func (s *Server) instrument(name, route string, next http.Handler) http.Handler {
+	duration := s.metrics.handlerDuration.WithLabelValues(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
@@ -53,6 +54,7 @@ func (s *Server) instrument(name string, next http.Handler) http.Handler {
 			code := rec.code()
 			s.metrics.requests.WithLabelValues(name, strconv.Itoa(code)).Inc()
 			duration.Observe(elapsed.Seconds())
+			s.metrics.observeRoute(r.Method, route, code, elapsed)
 			s.logger(r.Context()).LogAttrs(r.Context(), accessLevel(name, code), "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", code),
 				slog.Int64("bytes", rec.bytes), slog.Duration("duration", elapsed))

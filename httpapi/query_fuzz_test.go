@@ -28,13 +28,15 @@ func FuzzTokenQuery(f *testing.F) {
 		{"/token", "ifm=mp4&ofm=gif&url=http://2130706433/a.mp4", "Basic Og=="},
 		{"/token", "url=%zz&ifm=mp4", "Bearer x"},
 		{"/token", "ifm=mp4&ofm=gif&url=file:///etc/passwd", good},
+		{"/token", "ifm=mp4&ofm=gif&osz=40&ofr=60&out_gif_colors=2&rts=true&pre=false&url=" + url.QueryEscape("https://origin.test/a.mp4"), good},
+		{"/token", "ifm=mp4&ofm=gif&osz=0&ofr=%2B1&out_gif_colors=1e2&rts=1&url=" + url.QueryEscape("https://origin.test/a.mp4"), good},
 		{"/convert.gif", "token=" + strings.Repeat("A", 64), ""},
 		{"/convert", "token=;token=%00", ""},
 	} {
 		f.Add(seed.path, seed.query, seed.auth)
 	}
 	cfg := testConfig(f, "SOURCE_HOSTNAME_WHITELIST=origin.test", "ALLOW_PRIVATE_SOURCES=0", "CONVERSION_QUEUE_SIZE=4")
-	failing := func(context.Context, string, io.Writer) (pipeline.Stats, error) {
+	failing := func(context.Context, string, pipeline.Options, io.Writer) (pipeline.Stats, error) {
 		return pipeline.Stats{}, errors.New("fuzz: no conversions")
 	}
 	srv, err := New(cfg, Deps{Store: NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), Convert: failing})
@@ -81,6 +83,9 @@ func FuzzTokenQuery(f *testing.F) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
 			!slices.Contains(cfg.SourceHosts, strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")) {
 			t.Fatalf("%q: token for %q", query, a.Key.URL)
+		}
+		if k := a.Key; k.OSZ < 0 || k.OFR < 0 || k.OFR > maxParamFrameRate || (k.Colors != 0 && (k.Colors < minParamColors || k.Colors > maxParamColors)) {
+			t.Fatalf("%q: parameters out of range accepted: %+v", query, k)
 		}
 		if len(a.Token) < 64 {
 			t.Fatalf("token %q is short", a.Token)

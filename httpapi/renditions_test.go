@@ -112,7 +112,7 @@ func TestServiceReadsCheapestRendition(t *testing.T) {
 	}
 
 	// The same URL again is the same result, from the cache: the origin sees nothing more.
-	if again := ts.token(t, asked); ResultID(ts.fingerprint, again.Key) != ResultID(ts.fingerprint, tok.Key) {
+	if again := ts.token(t, asked); ts.resultID(again.Key) != ts.resultID(tok.Key) {
 		t.Errorf("the same URL got another result id")
 	}
 	res = ts.get(t, strings.TrimPrefix(tok.URL, ts.http.URL))
@@ -140,7 +140,7 @@ func TestPipelineConverterRenditions(t *testing.T) {
 	} {
 		cfg := testConfig(t, tt.env...)
 		convert := PipelineConverter(cfg, NewSourcePolicy(cfg))
-		stats, err := convert(t.Context(), asked, io.Discard)
+		stats, err := convert(t.Context(), asked, cfg.PipelineOptions(), io.Discard)
 		if err != nil {
 			t.Fatalf("%v: %v", tt.env, err)
 		}

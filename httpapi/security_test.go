@@ -194,21 +194,15 @@ func TestSSRFMatrix(t *testing.T) {
 // first refusal (status, body, and which step gave it) or 200 from "convert".
 func tokenThenConvert(t *testing.T, ts *testService, source string) (int, string, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?ifm=auto&ofm=gif&url="+url.QueryEscape(source), nil)
-	req.SetBasicAuth(testUser, testPassword)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := readAll(res)
-	if res.StatusCode != http.StatusOK {
-		return res.StatusCode, string(body), "token"
+	status, body := ts.askToken(t, "ifm=auto&ofm=gif&url="+url.QueryEscape(source))
+	if status != http.StatusOK {
+		return status, string(body), "token"
 	}
 	var a tokenAnswer
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatal(err)
 	}
-	res = ts.get(t, "/convert.gif?token="+a.Token)
+	res := ts.get(t, "/convert.gif?token="+a.Token)
 	body, _ = readAll(res)
 	return res.StatusCode, string(body), "convert"
 }

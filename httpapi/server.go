@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 // Limits of the HTTP server against slow or hostile clients. /convert streams for as long as a
@@ -28,8 +30,8 @@ type Server struct {
 	policy      *SourcePolicy
 	log         *slog.Logger
 	tokenAuth   *basicAuth
-	metricsAuth *bcryptAuth // nil: /metrics is open
-	fingerprint string      // of the conversion options, part of every result's id
+	metricsAuth *bcryptAuth      // nil: /metrics is open
+	options     pipeline.Options // of a conversion without optional parameters (see conversionOptions)
 	now         func() time.Time
 	handler     http.Handler
 	writeSlack  time.Duration // of a stream's write deadline (the constant; tests shorten it)
@@ -52,15 +54,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:         cfg,
-		store:       deps.Store,
-		metrics:     NewMetrics(deps.Store),
-		policy:      NewSourcePolicy(cfg),
-		log:         log,
-		tokenAuth:   newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
-		fingerprint: cfg.PipelineOptions().Fingerprint(),
-		now:         time.Now,
-		writeSlack:  writeSlack,
+		cfg:        cfg,
+		store:      deps.Store,
+		metrics:    NewMetrics(deps.Store),
+		policy:     NewSourcePolicy(cfg),
+		log:        log,
+		tokenAuth:  newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
+		options:    cfg.PipelineOptions(),
+		now:        time.Now,
+		writeSlack: writeSlack,
 	}
 	if cfg.MetricsAuth() {
 		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
@@ -83,17 +85,17 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /token", s.instrument("token", http.HandlerFunc(s.handleToken)))
-	mux.Handle("GET /convert", s.instrument("convert", s.handleConvert("")))
-	mux.Handle("GET /convert.gif", s.instrument("convert", s.handleConvert("gif")))
-	mux.Handle("GET /metrics", s.instrument("metrics", http.HandlerFunc(s.handleMetrics)))
-	mux.Handle("GET /healthz", s.instrument("healthz", http.HandlerFunc(s.handleHealthz)))
-	mux.Handle("GET /readyz", s.instrument("readyz", http.HandlerFunc(s.handleReadyz)))
+	mux.Handle("GET /token", s.instrument("token", "/token", http.HandlerFunc(s.handleToken)))
+	mux.Handle("GET /convert", s.instrument("convert", "/convert", s.handleConvert("")))
+	mux.Handle("GET /convert.gif", s.instrument("convert", "/convert.gif", s.handleConvert("gif")))
+	mux.Handle("GET /metrics", s.instrument("metrics", "/metrics", http.HandlerFunc(s.handleMetrics)))
+	mux.Handle("GET /healthz", s.instrument("healthz", "/healthz", http.HandlerFunc(s.handleHealthz)))
+	mux.Handle("GET /readyz", s.instrument("readyz", "/readyz", http.HandlerFunc(s.handleReadyz)))
 	if s.cfg.DevSamplesDir != "" {
 		s.log.Warn("serving development samples; never set DEV_SAMPLES_DIR in production", "dir", s.cfg.DevSamplesDir)
 		mux.Handle("GET /dev/samples/", http.StripPrefix("/dev/samples/", http.FileServer(http.Dir(s.cfg.DevSamplesDir))))
 	}
-	mux.Handle("/", s.instrument("other", http.HandlerFunc(s.handleOther)))
+	mux.Handle("/", s.instrument("other", "", http.HandlerFunc(s.handleOther)))
 	return s.common(mux)
 }
 

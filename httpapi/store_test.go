@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -15,14 +16,15 @@ func TestStore(t *testing.T) {
 			cfg := testConfig(t)
 			s := sk.make(t, cfg)
 			ctx := t.Context()
-			key := Key{URL: "https://origin.test/a.mp4", IFM: "mp4", OFM: "gif"}
+			rts := true
+			key := Key{URL: "https://origin.test/a.mp4", IFM: "mp4", OFM: "gif", OSZ: 40, OFR: 12, Colors: 16, RTS: &rts}
 			if _, err := s.Token(ctx, "missing"); !errors.Is(err, ErrNotFound) {
 				t.Errorf("missing token: %v", err)
 			}
 			if err := s.PutToken(ctx, "t1", key, time.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := s.Token(ctx, "t1"); err != nil || got != key {
+			if got, err := s.Token(ctx, "t1"); err != nil || !reflect.DeepEqual(got, key) {
 				t.Errorf("token: %+v, %v", got, err)
 			}
 			if _, err := s.Result(ctx, "r1"); !errors.Is(err, ErrNotFound) {

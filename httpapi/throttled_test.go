@@ -39,8 +39,9 @@ func gatedOrigin(t *testing.T, path string, firstPart int) (url string, gate cha
 }
 
 // Twenty readers of one new token with the real pipeline and an origin that holds back the
-// second half of the source: each gets GIF bytes while the conversion waits for the origin
-// (so before it ends), all get the same GIF, and the metrics count one conversion.
+// last quarter of the source: each gets GIF bytes while the conversion waits for the origin
+// (so before it ends; the first bytes wait for the encoder's palette window, about 1.3 s of
+// this 3 s clip), all get the same GIF, and the metrics count one conversion.
 func TestConcurrentReadersWithPipelineAndSlowOrigin(t *testing.T) {
 	const readers = 20
 	const fixture = "../testdata/media/high-bframes-320x320-30fps.mp4"
@@ -50,7 +51,7 @@ func TestConcurrentReadersWithPipelineAndSlowOrigin(t *testing.T) {
 	}
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
-			src, gate := gatedOrigin(t, fixture, int(info.Size()/2))
+			src, gate := gatedOrigin(t, fixture, int(info.Size()*3/4))
 			cfg := testConfig(t)
 			ts := startService(t, cfg, sk.make(t, cfg), nil)
 			a := ts.token(t, src)
@@ -79,7 +80,7 @@ func TestConcurrentReadersWithPipelineAndSlowOrigin(t *testing.T) {
 					bodies[i], errs[i] = append(head, rest...), err
 				})
 			}
-			firstBytes.Wait() // every reader has GIF bytes; the origin still holds half the source
+			firstBytes.Wait() // every reader has GIF bytes; the origin still holds part of the source
 			close(gate)
 			done.Wait()
 			for i := range readers {

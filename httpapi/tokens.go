@@ -9,11 +9,19 @@ import (
 	"time"
 )
 
-// Key is what a token stands for: one source, as the client named it, in one output format.
+// Key is what a token stands for: one source, as the client named it, in one output format,
+// with the optional parameters the client gave (zero or nil: not given). It is echoed in the
+// /token answer as it is, so each parameter given comes back with its JSON type.
 type Key struct {
 	URL string `json:"url"`
 	IFM string `json:"ifm"` // input format hint: mp4, m3u8 or auto (the content is sniffed anyway)
 	OFM string `json:"ofm"` // output format: gif
+
+	OSZ    int   `json:"osz,omitempty"`            // output size asked for
+	OFR    int   `json:"ofr,omitempty"`            // frame rate asked for
+	Colors int   `json:"out_gif_colors,omitempty"` // palette size asked for
+	RTS    *bool `json:"rts,omitempty"`            // real-time pacing asked for (not done: docs/API.md)
+	PRE    *bool `json:"pre,omitempty"`            // conversion at /token asked for (always done)
 }
 
 // inputFormats are the accepted ifm values and what each means.
@@ -24,7 +32,8 @@ var outputFormats = map[string]bool{"gif": true}
 
 // ResultID names the output of key made with the options of fingerprint: the cache key, and the
 // key that joins conversions. The input format is left out: the content is sniffed, so the hint
-// does not change the bytes, and clients that disagree on it share one conversion.
+// does not change the bytes, and clients that disagree on it share one conversion. So are the
+// optional parameters: what they change is in the fingerprint (Server.conversionOptions).
 func ResultID(fingerprint string, key Key) string {
 	sum := sha256.Sum256([]byte(key.OFM + "\n" + key.URL))
 	return fingerprint + "-" + hex.EncodeToString(sum[:16])

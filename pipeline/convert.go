@@ -61,8 +61,9 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		c.stats.Expected = min(info.Duration, c.opts.MaxDuration)
 	}
 	defer c.countFetched(raw)
+	defer c.noteTruncation(raw)
 
-	outW, outH := fitBox(info.Width, info.Height, c.opts.Size)
+	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
 	dither := gifenc.DitherBayer
 	if c.opts.Dither != "" {
 		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {
@@ -131,10 +132,11 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 			cancel()
 			continue
 		}
-		if c.stats.Encoded == 0 {
-			c.stats.FirstFrame = time.Since(c.start)
+		if c.stats.FirstByte == 0 && c.stats.OutputBytes > 0 {
+			c.stats.FirstByte = time.Since(c.start)
 		}
 		c.stats.Encoded++
+		c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
 		end = f.Time + f.Duration
 		c.stats.Duration = end
 		if c.opts.Progress != nil {
@@ -150,10 +152,25 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 	t := time.Now()
 	err = enc.Close(end)
 	c.stats.EncodeTime += time.Since(t)
+	c.stats.LocalPalettes, c.stats.LocalFrames = enc.LocalPalettes(), enc.LocalFrames()
+	if c.stats.FirstByte == 0 {
+		c.stats.FirstByte = time.Since(c.start)
+	}
 	if err != nil {
 		return fmt.Errorf("pipeline: finishing the GIF: %w", err)
 	}
 	return nil
+}
+
+// truncatedSource is a source that tells whether it ended inside itself (codec.Open's do).
+type truncatedSource interface {
+	Truncated() error
+}
+
+func (c *conversion) noteTruncation(src codec.Source) {
+	if ts, ok := src.(truncatedSource); ok {
+		c.stats.Truncated = ts.Truncated()
+	}
 }
 
 func (c *conversion) countFetched(src codec.Source) {

@@ -5,6 +5,9 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
 // BenchmarkConvert converts the bench harness's 1280x1280 clip when it is there (make bench
@@ -28,4 +31,51 @@ func BenchmarkConvert(b *testing.B) {
 			b.ReportMetric(float64(samples)/b.Elapsed().Seconds(), "frames/s")
 		})
 	}
+}
+
+// BenchmarkEncodeRealFootage measures the GIF encoder alone inside a real conversion: the frames
+// of real-footage clips (testdata/real, TIDAL's 160 px rendition size), decoded and resized as a
+// conversion does, once; then gifenc makes the GIF of them, palette window and local palettes
+// included. µs/frame is the encoder's share of a conversion per output frame.
+func BenchmarkEncodeRealFootage(b *testing.B) {
+	for _, clip := range []string{"cover-15s", "koala-heavy-grain", "face-15s"} {
+		b.Run(clip, func(b *testing.B) {
+			frames := decodeFrames(b, fixture("real/"+clip+".mp4"), 80)
+			for b.Loop() {
+				enc, err := gifenc.NewWriter(io.Discard, gifenc.Options{Width: 80, Height: 80})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, f := range frames {
+					if err := enc.WriteFrame(gifenc.Frame{Timestamp: f.Time, YCbCr: f.Value}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				last := frames[len(frames)-1]
+				if err := enc.Close(last.Time + last.Duration); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(frames)), "µs/frame")
+		})
+	}
+}
+
+// decodeFrames decodes a clip at 24 fps into frames resized to fit size x size, as Convert does.
+func decodeFrames(tb testing.TB, path string, size int) []codec.Frame[*gifenc.YCbCr] {
+	tb.Helper()
+	src, err := codec.Open(context.Background(), path, codec.OpenOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	info := src.Info()
+	w, h := outputSize(info.Width, info.Height, info.SampleAspect, size)
+	var frames []codec.Frame[*gifenc.YCbCr]
+	_, err = codec.Decode(context.Background(), src, codec.DecodeOptions{FrameRate: DefaultFrameRate}, newFrameConverter(w, h),
+		func(f codec.Frame[*gifenc.YCbCr]) error { frames = append(frames, f); return nil })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return frames
 }

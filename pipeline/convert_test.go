@@ -76,7 +76,7 @@ func TestConvertFixtures(t *testing.T) {
 			if g.LoopCount != 0 {
 				t.Errorf("loop count %d, want 0 (forever)", g.LoopCount)
 			}
-			if stats.Decoded+stats.Skipped < stats.Encoded || stats.SourceBytes == 0 || stats.FirstFrame <= 0 {
+			if stats.Decoded+stats.Skipped < stats.Encoded || stats.SourceBytes == 0 || stats.FirstByte <= 0 {
 				t.Errorf("implausible stats %+v", stats)
 			}
 			// Every stage did some work, and the single-threaded decode's busy time fits in the
@@ -140,7 +140,8 @@ func TestConvertErrors(t *testing.T) {
 		{"broken/audio-only.mp4", codec.ErrUnsupported},
 		{"broken/hevc-only.mp4", codec.ErrUnsupported},
 		{"broken/too-wide-4112x32.mp4", codec.ErrUnsupported},
-		{"broken/truncated.mp4", codec.ErrInvalid},
+		{"compat/koala.webm", codec.ErrUnsupported},
+		{"compat/encrypted-cenc.mp4", codec.ErrUnsupported},
 	}
 	for _, tt := range tests {
 		_, err := Convert(context.Background(), fixture(tt.name), Options{}, io.Discard)
@@ -267,4 +268,48 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// Real footage converted as the earlier service converted it: anamorphic sources at their
+// displayed shape (ffmpeg's scale=iw*sar), QuickTime files with zero-terminated user data, and
+// sources cut inside themselves into a valid, shorter GIF that says so in Stats.
+func TestConvertCompat(t *testing.T) {
+	tests := []struct {
+		name          string
+		width, height int
+		frames        int // GIF frames at most (frame differencing may merge some)
+		truncated     bool
+	}{
+		{"compat/anamorphic-320x240-sar4x3.mp4", 80, 45, 24, false},
+		{"compat/sar4x3-pasp1x1.mp4", 80, 60, 24, false},
+		{"compat/sar5x4-sps-only.mp4", 80, 48, 24, false},
+		{"compat/sar-tkhd-only.mp4", 80, 45, 24, false},
+		{"compat/udta-terminated.mov", 80, 45, 24, false},
+		{"compat/udta-terminated.mp4", 80, 45, 24, false},
+		{"compat/truncated-inside.mp4", 80, 45, 9, true},
+		{"compat/truncated-inside-fragmented.mp4", 80, 45, 9, true},
+		{"broken/truncated.mp4", 80, 80, 36, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			stats, err := Convert(t.Context(), fixture(tt.name), Options{}, &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := gif.DecodeAll(bytes.NewReader(out.Bytes()))
+			if err != nil {
+				t.Fatalf("not a GIF: %v", err)
+			}
+			if g.Config.Width != tt.width || g.Config.Height != tt.height {
+				t.Errorf("GIF of %dx%d, want %dx%d", g.Config.Width, g.Config.Height, tt.width, tt.height)
+			}
+			if n := len(g.Image); n < 2 || n > tt.frames || stats.Encoded != n {
+				t.Errorf("%d GIF frames (%d encoded), want 2 to %d", n, stats.Encoded, tt.frames)
+			}
+			if got := stats.Truncated != nil; got != tt.truncated || (got && !errors.Is(stats.Truncated, codec.ErrTruncated)) {
+				t.Errorf("Stats.Truncated = %v, want truncated %v", stats.Truncated, tt.truncated)
+			}
+		})
+	}
 }

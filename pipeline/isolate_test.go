@@ -160,7 +160,8 @@ func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
 	if err := os.WriteFile(stuck, mustRead(t, src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("AAC_TEST_WORKER_CRASH", "hang:hang-here")
+	// The stuck worker hangs in C at its second picture, before any GIF byte can be out.
+	t.Setenv("AAC_TEST_WORKER_CRASH", "hang:hang-here:2")
 	before := runtime.NumGoroutine()
 	for _, input := range []string{src, stuck} {
 		for _, threads := range []int{1, 2} {
@@ -171,10 +172,9 @@ func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
 				_, err := Convert(ctx, input, Options{Isolate: true, Threads: threads}, w)
 				done <- err
 			}()
-			<-w.wrote // the worker runs: the GIF's first frame is out
-			if n := childProcesses(t); n != 1 {
-				t.Errorf("%s: %d worker processes while converting, want 1", input, n)
-			}
+			// The worker runs (decoding, or stuck): cancel then.
+			waitFor(t, 10*time.Second, func() bool { return childProcesses(t) == 1 })
+			time.Sleep(100 * time.Millisecond)
 			cancel()
 			select {
 			case err := <-done:
@@ -285,6 +285,16 @@ func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 			if err := crashError(nil, nil, a.broken, ""); !errors.Is(err, ErrDecoderCrashed) {
 				t.Errorf("%s: %v, want ErrDecoderCrashed", tt.name, err)
 			}
+		}
+	}
+}
+
+// waitFor polls cond until it holds, and fails the test when it does not within limit.
+func waitFor(t testing.TB, limit time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", limit)
 		}
 	}
 }

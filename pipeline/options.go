@@ -101,6 +101,9 @@ func (o Options) withDefaults() Options {
 	if o.Threads == 0 {
 		o.Threads = 1
 	}
+	if o.Colors == 0 {
+		o.Colors = gifenc.DefaultColors // so that asking for the default shares its fingerprint
+	}
 	return o
 }
 
@@ -120,18 +123,26 @@ func (o Options) Fingerprint() string {
 type Stats struct {
 	SourceURL   string // the URL (or path) actually read, after variant or rendition choice
 	SourceBytes int64  // bytes fetched from the origin
-	Samples     int    // access units read
-	Decoded     int    // pictures decoded
-	Skipped     int    // non-reference pictures never decoded, as no frame shows them
-	Dropped     int    // pictures decoded but not shown (frame-rate limit)
-	Encoded     int    // GIF frames written
-	OutputBytes int64  // GIF bytes written
+	// Truncated says why the source ended inside itself (wrapping codec.ErrTruncated): the GIF
+	// holds what came before the cut. nil when the source was read to its end.
+	Truncated error
+	Samples   int // access units read
+	Decoded   int // pictures decoded
+	Skipped   int // non-reference pictures never decoded, as no frame shows them
+	Dropped   int // pictures decoded but not shown (frame-rate limit)
+	Encoded   int // frames given to the GIF encoder
+	// LocalPalettes is the number of local colour tables the encoder built (about one per scene
+	// the global one does not serve); LocalFrames the GIF images that carry one.
+	LocalPalettes, LocalFrames int
+	OutputBytes                int64 // GIF bytes written
 
 	Duration time.Duration // media time of the GIF so far (its total length at the end)
 	Expected time.Duration // how long the GIF will be, when the source says (else 0)
 
-	FirstFrame time.Duration // from the start to the first GIF frame written
-	Wall       time.Duration // from the start to the end
+	// FirstByte is from the start to the first GIF bytes written: the header and the frames of
+	// the palette window (gifenc.Options.PaletteWindow), which wait for the global palette.
+	FirstByte time.Duration
+	Wall      time.Duration // from the start to the end
 	// Busy time per stage. Stages overlap, so the sum may exceed Wall; with several decoding
 	// threads DecodeTime and ResizeTime add up over them. FetchTime is the time spent waiting
 	// for the source's next sample (network and demuxing).

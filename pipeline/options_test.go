@@ -4,11 +4,12 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
 func TestFingerprint(t *testing.T) {
 	base := Options{}
-	same := []Options{{Size: DefaultSize}, {Threads: 2}, {FrameRate: DefaultFrameRate}}
+	same := []Options{{Size: DefaultSize}, {Threads: 2}, {FrameRate: DefaultFrameRate}, {Colors: gifenc.DefaultColors}}
 	for _, o := range same {
 		if o.Fingerprint() != base.Fingerprint() {
 			t.Errorf("%+v: fingerprint differs from the defaults', but the output is the same", o)

@@ -1,17 +1,26 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
 
-// fitBox returns the size of a w x h picture scaled to fit inside a box x box square with its
-// aspect ratio kept, never smaller than 1x1 and never larger than the picture itself.
-func fitBox(w, h, box int) (int, int) {
-	if w <= box && h <= box {
-		return w, h
+	"github.com/musicpresence/animated-album-covers/codec"
+)
+
+// outputSize is the size of the GIF of a w x h picture whose samples have the shape aspect: the
+// picture as it is shown (aspect.DisplaySize) scaled to fit a box x box square, never larger
+// than the picture along either axis (the resizer only shrinks). A 320x240 picture of 4:3
+// samples is shown at 427x240 (16:9) and becomes 80x45.
+func outputSize(w, h int, aspect codec.AspectRatio, box int) (int, int) {
+	// The display shape as exact integers: w*aw : h*ah.
+	dw, dh := int64(w), int64(h)
+	if !aspect.Square() {
+		dw, dh = dw*int64(aspect.Width), dh*int64(aspect.Height)
 	}
-	if w >= h {
-		return box, max(1, (h*box+w/2)/w)
+	limW, limH := int64(min(w, box)), int64(min(h, box))
+	if dw*limH >= dh*limW {
+		return int(limW), int(max(1, (limW*dh+dw/2)/dw))
 	}
-	return max(1, (w*box+h/2)/h), box
+	return int(max(1, (limH*dw+dh/2)/dh)), int(limH)
 }
 
 // weightBits is the fixed-point precision of area weights: a source sample's share of one

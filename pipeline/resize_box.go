@@ -20,8 +20,17 @@ func boxRatio(srcW, srcH, dstW, dstH int) (fx, fy int, ok bool) {
 
 // scaleBox is scale for a whole ratio of fx x fy.
 func (s *planeScaler) scaleBox(dst, src []byte, stride, fx, fy int) {
-	if fx%8 == 0 && fy <= maxSWARRows {
+	switch {
+	case fx%8 == 0 && fy <= maxSWARRows:
 		s.scaleBoxWords(dst, src, stride, fx, fy)
+		return
+	case fx == 1 && fy == 1:
+		for oy := range s.dstH {
+			copy(dst[oy*s.dstW:][:s.dstW], src[oy*stride:][:s.srcW])
+		}
+		return
+	case fx == 2 && fy == 2:
+		s.scaleHalf(dst, src, stride)
 		return
 	}
 	acc := s.acc[:s.dstW]
@@ -77,6 +86,30 @@ func (s *planeScaler) scaleBoxWords(dst, src []byte, stride, fx, fy int) {
 				a += uint32(w&0xFFFF + w>>16&0xFFFF + w>>32&0xFFFF + w>>48)
 			}
 			out[ox] = uint8((a + n/2) / n)
+		}
+	}
+}
+
+// scaleHalf is scaleBox for 2x2 blocks (TIDAL's 160 px rendition to 80 px, and the chroma of the
+// 320 px one): four output samples from one word of each of two rows, the pairs of a row summed
+// in 16-bit lanes.
+func (s *planeScaler) scaleHalf(dst, src []byte, stride int) {
+	words := s.dstW / 4 // output samples of whole words; the rest one by one
+	for oy := range s.dstH {
+		a := src[2*oy*stride:][:s.srcW]
+		b := src[(2*oy+1)*stride:][:s.srcW]
+		out := dst[oy*s.dstW:][:s.dstW]
+		for i := range words {
+			wa := binary.LittleEndian.Uint64(a[8*i:])
+			wb := binary.LittleEndian.Uint64(b[8*i:])
+			// Each lane: the sum of a 2x2 block, at most 1020, plus 2 to round.
+			sum := wa&lanes + (wa>>8)&lanes + wb&lanes + (wb>>8)&lanes + 0x0002000200020002
+			q := (sum >> 2) & lanes
+			binary.LittleEndian.PutUint32(out[4*i:], uint32(q|q>>8)&0xFFFF|uint32((q|q>>8)>>32)<<16)
+		}
+		for ox := 4 * words; ox < s.dstW; ox++ {
+			sum := uint32(a[2*ox]) + uint32(a[2*ox+1]) + uint32(b[2*ox]) + uint32(b[2*ox+1])
+			out[ox] = uint8((sum + 2) >> 2)
 		}
 	}
 }

@@ -3,21 +3,37 @@ package pipeline
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/codec"
 )
 
-func TestFitBox(t *testing.T) {
-	tests := []struct{ w, h, box, wantW, wantH int }{
-		{1280, 1280, 80, 80, 80},
-		{250, 142, 80, 80, 45},
-		{142, 250, 80, 45, 80},
-		{360, 360, 80, 80, 80},
-		{64, 48, 80, 64, 48}, // never upscaled
-		{4000, 10, 80, 80, 1},
+func TestOutputSize(t *testing.T) {
+	square := codec.AspectRatio{}
+	tests := []struct {
+		w, h   int
+		aspect codec.AspectRatio
+		box    int
+		wantW  int
+		wantH  int
+	}{
+		{1280, 1280, square, 80, 80, 80},
+		{250, 142, square, 80, 80, 45},
+		{142, 250, square, 80, 45, 80},
+		{360, 360, square, 80, 80, 80},
+		{64, 48, square, 80, 64, 48}, // never upscaled
+		{4000, 10, square, 80, 80, 1},
+		{320, 240, codec.AspectRatio{Width: 1, Height: 1}, 80, 80, 60},
+		{320, 240, codec.AspectRatio{Width: 4, Height: 3}, 80, 80, 45}, // 16:9 shown
+		{320, 240, codec.AspectRatio{Width: 5, Height: 4}, 80, 80, 48}, // 400x240 shown
+		{720, 576, codec.AspectRatio{Width: 16, Height: 11}, 80, 80, 44},
+		{240, 320, codec.AspectRatio{Width: 3, Height: 4}, 80, 45, 80}, // narrowed
+		{60, 60, codec.AspectRatio{Width: 2, Height: 1}, 80, 60, 30},   // 120x60 shown: the width is not upscaled
+		{1920, 1080, codec.AspectRatio{Width: 4, Height: 3}, 40, 40, 17},
 	}
 	for _, tt := range tests {
-		w, h := fitBox(tt.w, tt.h, tt.box)
+		w, h := outputSize(tt.w, tt.h, tt.aspect, tt.box)
 		if w != tt.wantW || h != tt.wantH {
-			t.Errorf("fitBox(%d, %d, %d) = %dx%d, want %dx%d", tt.w, tt.h, tt.box, w, h, tt.wantW, tt.wantH)
+			t.Errorf("outputSize(%d, %d, %v, %d) = %dx%d, want %dx%d", tt.w, tt.h, tt.aspect, tt.box, w, h, tt.wantW, tt.wantH)
 		}
 	}
 }
@@ -150,7 +166,7 @@ func TestFrameScalerChromaLayout(t *testing.T) {
 // ratios (their weights are exact in fixed point), within one level otherwise.
 func TestBoxPathMatchesAreaPath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, c := range [][4]int{{1280, 1280, 80, 80}, {640, 640, 80, 80}, {160, 160, 80, 80}, {240, 90, 80, 30}, {96, 48, 4, 2}, {24, 24, 1, 1}} {
+	for _, c := range [][4]int{{1280, 1280, 80, 80}, {640, 640, 80, 80}, {160, 160, 80, 80}, {166, 82, 83, 41}, {80, 80, 80, 80}, {240, 90, 80, 30}, {96, 48, 4, 2}, {24, 24, 1, 1}} {
 		srcW, srcH, dstW, dstH := c[0], c[1], c[2], c[3]
 		stride := srcW + 7 // padded rows, as decoders give them
 		src := make([]byte, stride*srcH)

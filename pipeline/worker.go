@@ -272,8 +272,9 @@ type workerFault struct {
 	after       int64
 }
 
-// faultAfter is the picture the fault comes at by default: late enough that GIF bytes are out.
-const faultAfter = 10
+// faultAfter is the picture the fault comes at by default: late enough that GIF bytes are out
+// (after the palette window, a second of output).
+const faultAfter = 60
 
 func faultFromEnv() *workerFault {
 	if !testing.Testing() {

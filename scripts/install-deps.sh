@@ -38,7 +38,8 @@ add_cross() {
 
 packages=()
 foreign=""
-case "${1:-}" in
+group=${1:-}
+case "$group" in
   "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
   bench | fixtures) packages=("${build_packages[@]}" "${test_packages[@]}" ffmpeg x264) ;;
   build)
@@ -73,20 +74,35 @@ installed() {
 for p in "${packages[@]}"; do
   installed "$p" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# promtool checks the service's /metrics page in the tests (not in a build: the Dockerfile's
+# `build` group). It comes from Debian's prometheus package, unpacked alone: installing the
+# package would also start a Prometheus server.
+need_promtool=0
+if [ "$group" != build ] && ! command -v promtool >/dev/null; then need_promtool=1; fi
+[ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]} promtool" >&2; exit 1; }
   sudo=sudo
 fi
 if [ -n "$foreign" ] && ! dpkg --print-foreign-architectures | grep -qx "$foreign"; then
   echo "install-deps: adding the $foreign architecture to dpkg (for its libraries)" >&2
   $sudo dpkg --add-architecture "$foreign"
 fi
-echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt (unattended upgrades, a second checkout's make test) instead of failing.
 lock=(-o DPkg::Lock::Timeout=600)
 $sudo apt-get "${lock[@]}" update -qq
-$sudo apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $sudo apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ $need_promtool -eq 1 ]; then
+  echo "install-deps: installing promtool (from Debian's prometheus package) in /usr/local/bin" >&2
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root prometheus)
+  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+  $sudo install -m 0755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+fi

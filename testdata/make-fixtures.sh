@@ -128,3 +128,62 @@ for size in 160 320 640; do
   ff -f lavfi -i "$(src 640x640 24 1)" -vf "scale=$size:$size:flags=area" $(x264 high -g 24 -bf 2 -crf 38) -movflags +faststart "renditions/videos/ab/cd/ef/${size}x${size}.mp4"
 done
 cp renditions/videos/ab/cd/ef/640x640.mp4 renditions/videos/ab/cd/ef/origin.mp4
+
+# --- compat: inputs the earlier service read (issue 12), from real footage ----------------------
+# Made from koala.mp4 of github.com/AlexEidt/Vidio v1.5.1 (MIT; notice in compat/LICENSE-koala):
+# 480x270, 30 fps, H.264 High. Fetched with the Go toolchain, the one registry client at hand.
+rm -rf compat; mkdir -p compat
+koala=$(cd "$(mktemp -d)" && go mod download -json github.com/AlexEidt/Vidio@v1.5.1 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')/test/koala.mp4
+[ -f "$koala" ] || { echo "make-fixtures: koala.mp4 not found ($koala)" >&2; exit 1; }
+{ echo "compat/* (but this file) are made from test/koala.mp4 of github.com/AlexEidt/Vidio v1.5.1, under:"; echo; cat "$(dirname "$(dirname "$koala")")"/LICENSE; } > compat/LICENSE-koala
+clip() { ff -i "$koala" -an -t 1 "$@"; }
+# boxat FILE TYPE: the offset of the first TYPE box of FILE (of its size field).
+boxat() { echo $(( $(grep -obUa "$2" "$1" | head -n1 | cut -d: -f1) - 4 )); }
+# renamebox FILE FROM TO: renames the first FROM box of FILE to TO, in place.
+renamebox() { printf '%s' "$3" | dd of="$1" bs=1 seek=$(( $(boxat "$1" "$2") + 4 )) conv=notrunc status=none; }
+
+# Sample aspect, where ffmpeg (5.1) takes it from: an MP4's pasp box; else the track header's
+# size (tkhd) where it differs from the sample entry's; else the SPS. 320x240 of 4:3 samples,
+# shown at 16:9, all three agreeing; the SPS saying 4:3 and pasp 1:1 (pasp wins: ffmpeg shows
+# 320x240); Extended_SAR 5:4 in the SPS alone (pasp renamed free, tkhd set to 320x240); tkhd
+# alone saying 426x240 (the SPS 1:1, pasp renamed free).
+clip -vf "scale=320:240:flags=area,setsar=4/3" $(x264 high -g 30 -bf 2) -movflags +faststart compat/anamorphic-320x240-sar4x3.mp4
+cp compat/anamorphic-320x240-sar4x3.mp4 compat/sar4x3-pasp1x1.mp4
+printf '\0\0\0\1\0\0\0\1' | dd of=compat/sar4x3-pasp1x1.mp4 bs=1 seek=$(( $(boxat compat/sar4x3-pasp1x1.mp4 pasp) + 8 )) conv=notrunc status=none
+ff -i compat/anamorphic-320x240-sar4x3.mp4 -c copy -bsf:v h264_metadata=sample_aspect_ratio=5/4 -movflags +faststart compat/sar5x4-sps-only.mp4
+renamebox compat/sar5x4-sps-only.mp4 pasp free
+# tkhd (version 0): the width, 16.16 fixed point, is 76 bytes into the box's body.
+printf '\1\100\0\0' | dd of=compat/sar5x4-sps-only.mp4 bs=1 seek=$(( $(boxat compat/sar5x4-sps-only.mp4 tkhd) + 84 )) conv=notrunc status=none
+ff -i compat/anamorphic-320x240-sar4x3.mp4 -c copy -bsf:v h264_metadata=sample_aspect_ratio=1/1 -movflags +faststart compat/sar-tkhd-only.mp4
+renamebox compat/sar-tkhd-only.mp4 pasp free
+
+# QuickTime user data ending in the 32-bit zero (a .mov, and the same in an .mp4), moov last.
+clip -vf "scale=160:90:flags=area" $(x264 high -g 30 -bf 2) -metadata:s:v:0 title=koala -metadata title=koala -f mov compat/koala-udta.mov.tmp
+clip -vf "scale=160:90:flags=area" $(x264 main -g 30 -bf 2) -metadata title=koala -f mp4 compat/koala-udta.mp4.tmp
+go run ./tools/qtudta compat/koala-udta.mov.tmp compat/udta-terminated.mov
+go run ./tools/qtudta compat/koala-udta.mp4.tmp compat/udta-terminated.mp4
+rm compat/*.tmp
+
+# Sources cut inside themselves but served whole: the file ends 60% in, so the moov's sample
+# table (at the front) names samples past the end; and a fragmented file cut inside a fragment.
+clip -vf "scale=160:90:flags=area" $(x264 high -g 10 -bf 2) -movflags +faststart -f mp4 compat/whole.mp4.tmp
+head -c $(( $(stat -c %s compat/whole.mp4.tmp) * 6 / 10 )) compat/whole.mp4.tmp > compat/truncated-inside.mp4
+clip -vf "scale=160:90:flags=area" $(x264 high -g 10 -keyint_min 10 -sc_threshold 0 -bf 2) \
+  -movflags +frag_keyframe+empty_moov+default_base_moof -f mp4 compat/whole-fragmented.mp4.tmp
+head -c $(( $(stat -c %s compat/whole-fragmented.mp4.tmp) * 6 / 10 )) compat/whole-fragmented.mp4.tmp > compat/truncated-inside-fragmented.mp4
+rm compat/*.tmp
+
+# Containers and tracks not read: the refusals must name them.
+small() { ff -i "$koala" -an -t 0.3 -vf "scale=160:90:flags=area" "$@"; }
+small -c:v libvpx-vp9 -b:v 100k compat/koala.webm
+small $(x264 high) compat/koala.mkv
+small -c:v libvpx -b:v 100k compat/koala.ivf
+small $(x264 high) -bsf:v h264_mp4toannexb -f h264 compat/koala.h264
+small $(x264 high) -encryption_scheme cenc-aes-ctr -encryption_key 00112233445566778899aabbccddeeff \
+  -encryption_kid 0123456789abcdef0123456789abcdef -movflags +faststart compat/encrypted-cenc.mp4
+du -sh compat | sed 's/^/make-fixtures: /'
+
+# --- real: the real-footage corpus (issue 11) ---------------------------------------------------
+# Clips cut from real videos of Go modules' testdata, squared and edited as covers are (fades,
+# cuts, grain, a still): testdata/make-real.sh, which the bench also runs at 1280x1280.
+./make-real.sh

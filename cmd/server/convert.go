@@ -88,6 +88,9 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "server convert: %v\n", err)
 		return exitError
 	}
+	if stats.Truncated != nil {
+		fmt.Fprintf(stderr, "server convert: warning: %v; the GIF holds what comes before the cut\n", stats.Truncated)
+	}
 	fmt.Fprintln(stderr, summary(stats))
 	return exitOK
 }
@@ -99,9 +102,9 @@ func summary(s pipeline.Stats) string {
 		fps = float64(s.Decoded) / s.Wall.Seconds()
 	}
 	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), wall %s (first frame %s; busy: fetch %s, decode %s, resize %s, encode %s), %.0f frames/s decoded, read from %s",
+	return fmt.Sprintf("frames in %d (decoded %d, skipped %d, dropped %d), frames out %d, duration %.2fs, %d bytes (source %d), local palettes %d (on %d images), wall %s (first byte %s; busy: fetch %s, decode %s, resize %s, encode %s), %.0f frames/s decoded, read from %s",
 		s.Samples, s.Decoded, s.Skipped, s.Dropped, s.Encoded, s.Duration.Seconds(),
-		s.OutputBytes, s.SourceBytes, ms(s.Wall), ms(s.FirstFrame),
+		s.OutputBytes, s.SourceBytes, s.LocalPalettes, s.LocalFrames, ms(s.Wall), ms(s.FirstByte),
 		ms(s.FetchTime), ms(s.DecodeTime), ms(s.ResizeTime), ms(s.EncodeTime), fps, s.SourceURL)
 }
 

@@ -83,7 +83,7 @@ func decodeToY4M(ctx context.Context, input, output string, stdout, stderr io.Wr
 	if rate == 0 {
 		rate = info.FrameRate
 	}
-	y4m := codec.NewY4MWriter(w, rate)
+	y4m := codec.NewY4MWriter(w, rate, info.SampleAspect)
 	stats, err := codec.Decode(ctx, src, opts,
 		func(p *h264.Picture) (codec.YUVFrame, error) { return codec.CopyYUVFrame(p), nil },
 		func(f codec.Frame[codec.YUVFrame]) error { return y4m.WriteFrame(f.Value) })
@@ -92,6 +92,9 @@ func decodeToY4M(ctx context.Context, input, output string, stdout, stderr io.Wr
 	}
 	if err := y4m.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", output, err)
+	}
+	if ts, ok := src.(interface{ Truncated() error }); ok && ts.Truncated() != nil {
+		fmt.Fprintf(stderr, "decode: warning: %v; decoded what comes before the cut\n", ts.Truncated())
 	}
 	fmt.Fprintf(stderr, "decode: %s %dx%d: %d frames out; samples %d, decoded %d, skipped %d, dropped %d, corrupt %d; %v\n",
 		info.URL, info.Width, info.Height, stats.Emitted, stats.Samples, stats.Decoded, stats.Skipped, stats.Dropped, stats.Corrupt, time.Since(start).Round(time.Millisecond))

@@ -55,6 +55,12 @@ func TestDecodeCommand(t *testing.T) {
 		{"fragmented", "media/fragmented-320x320-30fps.mp4", nil, 90, "YUV4MPEG2 W320 H320 F30:1 "},
 		{"video_ts_200x200", "hls/video_ts_200x200.m3u8", []string{"-threads", "2"}, -1, "YUV4MPEG2 W200 H200 "},
 		{"video_sdr_160x160", "hls/master.m3u8", nil, -1, "YUV4MPEG2 W160 H160 "},
+		// The A field: the samples' shape.
+		{"anamorphic", "compat/anamorphic-320x240-sar4x3.mp4", nil, 30, "YUV4MPEG2 W320 H240 F30:1 Ip A4:3 C420mpeg2 "},
+		{"extended SAR", "compat/sar5x4-sps-only.mp4", nil, 30, "YUV4MPEG2 W320 H240 F30:1 Ip A5:4 "},
+		{"pasp over SPS", "compat/sar4x3-pasp1x1.mp4", nil, 30, "YUV4MPEG2 W320 H240 F30:1 Ip A1:1 "},
+		// Cut inside itself: the pictures before the cut.
+		{"truncated inside", "compat/truncated-inside.mp4", nil, 10, "YUV4MPEG2 W160 H90 F30:1 Ip A1:1 "},
 	} {
 		for _, input := range []string{filepath.Join(testdata, tc.input), origin.URL + "/" + tc.input} {
 			t.Run(tc.name+" from "+input[:4], func(t *testing.T) {

@@ -33,6 +33,8 @@ func TestProbeCommand(t *testing.T) {
 		{"hls/video_sdr_480x480.m3u8", "hls-fmp4", "High", 480, 480, 120, 0, ""},
 		{"hls/master-ts.m3u8", "hls-ts", "Main", 200, 200, 120, 1, "video_ts_200x200.m3u8"},
 		{"hls/video_ts_200x200_0.ts", "mpegts", "Main", 200, 200, 30, 0, ""},
+		{"compat/anamorphic-320x240-sar4x3.mp4", "mp4", "High", 320, 240, 30, 0, ""},
+		{"compat/udta-terminated.mov", "mp4", "High", 160, 90, 30, 0, ""},
 	}
 	for _, tt := range tests {
 		for _, input := range []string{filepath.Join("../../testdata", tt.path), srv.URL + "/" + tt.path} {
@@ -53,6 +55,13 @@ func TestProbeCommand(t *testing.T) {
 				}
 				if len(res.Variants) != tt.variants {
 					t.Errorf("%d variants, want %d", len(res.Variants), tt.variants)
+				}
+				dispW := tt.width
+				if strings.Contains(tt.path, "sar4x3") {
+					dispW = 427 // 320 x 4/3: shown at 16:9
+				}
+				if res.DisplayWidth != dispW || res.DisplayHeight != tt.height {
+					t.Errorf("display size %dx%d (sample aspect %s), want %dx%d", res.DisplayWidth, res.DisplayHeight, res.SampleAspectRatio, dispW, tt.height)
 				}
 				if tt.chosen != "" && (res.Chosen == nil || res.Variants[*res.Chosen].URI != tt.chosen) {
 					t.Errorf("chosen %v, want %s", res.Chosen, tt.chosen)

@@ -36,7 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	envFile := fs.String("env-file", ".env", "optional file of NAME=VALUE lines; the environment wins over it")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: server serve [-env-file FILE]")
-		fmt.Fprintln(stderr, "Configuration comes from the environment (see CONTRACT.md and README.md).")
+		fmt.Fprintln(stderr, "Configuration comes from the environment (see docs/API.md).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
