@@ -88,8 +88,8 @@ func copyBuildContext(repo, to string) error {
 	return copyTree(repo, to, excluded)
 }
 
-// copyTree copies the regular files and folders under from to to, with their permissions and
-// times, less the paths (relative to from) that skip says to leave out; .git is never copied.
+// copyTree copies the regular files and folders under from to to, with their permissions, less
+// the paths (relative to from) that skip says to leave out; .git is never copied.
 func copyTree(from, to string, skip func(rel string) (bool, error)) error {
 	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -127,11 +127,7 @@ func copyTree(from, to string, skip func(rel string) (bool, error)) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-			return err
-		}
-		// BuildKit's cache key of a COPY includes the files' times (deploy/stack_test.go).
-		return os.Chtimes(dst, info.ModTime(), info.ModTime())
+		return os.WriteFile(dst, b, info.Mode().Perm())
 	})
 }
 
