@@ -1,20 +1,27 @@
-# The service image: built on Debian 12 with Go, run on distroless Debian 12.
+# The service image: built on Debian 12 with Go, run on distroless Debian 12; linux/amd64 and
+# linux/arm64.
 #   docker compose up -d --build      (see "Running an instance" in README.md)
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t animated-album-covers .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t REGISTRY/animated-album-covers --push .
 
 # The build stage must be Debian 12 too: the binary is linked against its glibc, and the runtime
 # image carries the same Debian 12 glibc, so every symbol version the binary asks for is there.
+# It runs on the builder's own platform and cross-compiles for the image's (TARGETARCH, set by
+# BuildKit): `docker buildx build --platform linux/amd64,linux/arm64` then compiles natively for
+# both, instead of running the Go compiler under emulation for the foreign one.
 ARG GO_VERSION=1.26
-FROM golang:${GO_VERSION}-bookworm AS build
-
-# libopenh264-dev ships libopenh264.a, which scripts/build-static.sh links in (the runtime image
-# has no OpenH264). The golang image already has gcc, g++ and pkg-config; naming pkg-config
-# keeps this line right if that ever changes.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libopenh264-dev pkg-config \
- && rm -rf /var/lib/apt/lists/*
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
+ARG TARGETARCH
 
 WORKDIR /src
+# The build packages are `build_packages` in scripts/install-deps.sh, the list `make test`
+# installs too: libopenh264-dev ships libopenh264.a, which scripts/build-static.sh links in (the
+# runtime image has no OpenH264). For a TARGETARCH other than the builder's, the script installs
+# Debian's cross compilers and the target's -dev packages (libopenh264-dev:arm64) instead.
+COPY scripts/install-deps.sh scripts/
+RUN scripts/install-deps.sh build "${TARGETARCH}" \
+ && rm -rf /var/lib/apt/lists/*
+
 # Modules first, in their own layer, so that a change to the code does not download them again.
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
@@ -25,7 +32,7 @@ COPY . .
 ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    VERSION=${VERSION} scripts/build-static.sh /out/server
+    GOARCH=${TARGETARCH} VERSION=${VERSION} scripts/build-static.sh /out/server
 
 # cc-debian12, not static-debian12: after scripts/build-static.sh the binary still needs glibc
 # (libc.so.6, libm.so.6 and the dynamic loader) and nothing else; static-debian12 has no libc.
@@ -40,7 +47,8 @@ USER 65532:65532
 EXPOSE 8080
 
 # Exec form: there is no shell in the image. `server healthcheck` asks the service's /healthz.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+# The timing is docker-compose.yaml's (service video), which explains it.
+HEALTHCHECK --interval=3s --timeout=5s --retries=5 \
   CMD ["/server", "healthcheck"]
 
 ENTRYPOINT ["/server"]
