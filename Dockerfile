@@ -1,20 +1,28 @@
-# The service image: built on Debian 12 with Go, run on distroless Debian 12.
+# The service image: built on Debian 12 with Go, run on distroless Debian 12; linux/amd64 and
+# linux/arm64.
 #   docker compose up -d --build      (see "Running an instance" in README.md)
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t animated-album-covers .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t REGISTRY/animated-album-covers --push .
 
 # The build stage must be Debian 12 too: the binary is linked against its glibc, and the runtime
 # image carries the same Debian 12 glibc, so every symbol version the binary asks for is there.
+# It runs on the builder's own platform and cross-compiles for the image's (TARGETARCH, set by
+# BuildKit): `docker buildx build --platform linux/amd64,linux/arm64` then compiles natively for
+# both, instead of running the Go compiler under emulation for the foreign one.
 ARG GO_VERSION=1.26
-FROM golang:${GO_VERSION}-bookworm AS build
-
-# libopenh264-dev ships libopenh264.a, which scripts/build-static.sh links in (the runtime image
-# has no OpenH264). The golang image already has gcc, g++ and pkg-config; naming pkg-config
-# keeps this line right if that ever changes. libde265-dev: the HEVC decoder, linked shared.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libopenh264-dev libde265-dev pkg-config \
- && rm -rf /var/lib/apt/lists/*
+FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
+ARG TARGETARCH
 
 WORKDIR /src
+# The build packages are `build_packages` in scripts/install-deps.sh, the list `make test`
+# installs too: libopenh264-dev ships libopenh264.a, which scripts/build-static.sh links in (the
+# runtime image has no OpenH264); libde265-dev, the HEVC decoder, linked shared. For a TARGETARCH
+# other than the builder's, the script installs Debian's cross compilers and the target's -dev
+# packages (libopenh264-dev:arm64, libde265-dev:arm64) instead.
+COPY scripts/install-deps.sh scripts/
+RUN scripts/install-deps.sh build "${TARGETARCH}" \
+ && rm -rf /var/lib/apt/lists/*
+
 # Modules first, in their own layer, so that a change to the code does not download them again.
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
@@ -25,10 +33,10 @@ COPY . .
 ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    VERSION=${VERSION} scripts/build-static.sh /out/server
-# libde265 (LGPL-3.0-or-later) is not linked in: its shared object and licence texts go into a
-# root tree the runtime stage copies over its own, at Debian's paths, where it can be replaced
-# (TARGETARCH, when the stage declares it, picks a cross build's target library).
+    GOARCH=${TARGETARCH} VERSION=${VERSION} scripts/build-static.sh /out/server
+# libde265 (LGPL-3.0-or-later) is not linked in: its shared object (the TARGETARCH one) and licence
+# texts go into a root tree the runtime stage copies over its own, at Debian's paths, where it can
+# be replaced.
 RUN GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root
 
 # cc-debian12, not static-debian12: after scripts/build-static.sh the binary still needs glibc
@@ -46,7 +54,8 @@ USER 65532:65532
 EXPOSE 8080
 
 # Exec form: there is no shell in the image. `server healthcheck` asks the service's /healthz.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+# The timing is docker-compose.yaml's (service video), which explains it.
+HEALTHCHECK --interval=3s --timeout=5s --retries=5 \
   CMD ["/server", "healthcheck"]
 
 ENTRYPOINT ["/server"]

@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 
-.PHONY: all build run test test-short lint bench fixtures fuzz credentials deps bench-deps clean
+.PHONY: all build run test test-short test-arm64 test-stack lint bench fixtures fuzz credentials deps bench-deps clean
 
 all: build
 
@@ -29,6 +29,20 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m -count=1 ./...
+
+# The arm64 build: cross-compiled as the Dockerfile does for linux/arm64, then run under qemu-user
+# on the fixtures, its GIFs byte for byte this host's. Not part of `make test` (which skips it when
+# the toolchain is absent): it adds the arm64 architecture to dpkg, and the cross compilers.
+test-arm64:
+	@scripts/install-deps.sh arm64
+	$(GO) test -count=1 -timeout 20m -run '^TestArm64' -v ./deploy/
+
+# The compose stack end to end on a Docker daemon (DOCKER_HOST, or the default socket) with the
+# Compose v2 plugin: builds the image from this checkout, brings docker-compose.yaml up with
+# deploy/testdata/stack-test.compose.yaml, checks it, and takes it down. `make test` runs it too
+# when a daemon answers.
+test-stack: deps
+	$(GO) test -count=1 -timeout 30m -run '^TestStack$$' -v ./deploy/
 
 # Static analysis beyond go vet (unused code, common mistakes); fetches the pinned staticcheck.
 lint: deps

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -131,7 +132,34 @@ func TestComposeHealthAndStartOrder(t *testing.T) {
 		}
 		if hc.Interval == nil || hc.Timeout == nil || hc.Retries == nil {
 			t.Errorf("service %s: health check without interval, timeout or retries", name)
+			continue
 		}
+		// Docker probes first one interval after the start, and the start order below waits
+		// for redis, then video, to be healthy: two intervals of at most 5 s keep `up -d`
+		// within 15 s.
+		if d := time.Duration(*hc.Interval); d > 5*time.Second {
+			t.Errorf("service %s: health check interval %v: `up -d` waits at least that long for it (at most 5s)", name, d)
+		}
+	}
+	for _, s := range p.Services {
+		hc := s.HealthCheck
+		if hc == nil {
+			continue
+		}
+		if hc.StartInterval != nil {
+			t.Errorf("service %s: healthcheck.start_interval: Docker Engine before 25 (Debian 12's 20.10) refuses the file", s.Name)
+		}
+		if hc.StartPeriod != nil && *hc.StartPeriod != 0 {
+			t.Errorf("service %s: healthcheck.start_period: from Engine 25 on, probes in it come every start_interval (5 s unset), not every interval", s.Name)
+		}
+	}
+
+	// The image's HEALTHCHECK (for `docker run`) is the compose file's, flag for flag.
+	hc := p.Services["video"].HealthCheck
+	want := fmt.Sprintf("--interval=%v --timeout=%v --retries=%d CMD %s",
+		time.Duration(*hc.Interval), time.Duration(*hc.Timeout), *hc.Retries, `["/server", "healthcheck"]`)
+	if got := dockerfileStages(t)[1].lines["HEALTHCHECK"]; len(got) != 1 || got[0] != want {
+		t.Errorf("Dockerfile HEALTHCHECK %q, want the compose file's: %q", got, want)
 	}
 
 	deps := map[string]map[string]string{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -97,24 +98,77 @@ func TestEnvExample(t *testing.T) {
 	}
 }
 
-// TestDockerignore: the credentials never enter the build context; what the build needs does.
+// TestDockerignore: as Docker's matcher reads .dockerignore, the credentials and whatever else an
+// operator keeps beside the compose file stay out of the build context (so they neither end up
+// in a layer nor invalidate `COPY . .`), and what the build needs goes in.
 func TestDockerignore(t *testing.T) {
-	var patterns []string
-	for _, line := range strings.Split(readRepoFile(t, ".dockerignore"), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			patterns = append(patterns, line)
-		}
+	excluded, err := dockerignore(repoFile(t, ""))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{".env", ".git"} {
-		if !slices.Contains(patterns, want) {
-			t.Errorf(".dockerignore does not exclude %s", want)
+	for _, tc := range []struct {
+		path string
+		in   bool
+	}{
+		{".env", false},
+		{".env.production", false},
+		{"httpapi/.env", false},
+		{"docker-compose.override.yaml", false},
+		{"docker-compose.override.yml", false},
+		{"compose.override.yaml", false},
+		{"compose.yaml", false},
+		{"docker-compose.yaml", false},
+		{"Caddyfile", false},
+		{"redis.conf", false},
+		{"backup-2025-01-01.tar.gz", false},
+		{"certs/api.example.com.key", false},
+		{"prometheus.yml", false},
+		{".git/config", false},
+		{"bin/server", false},
+		{"testdata/media/high-bframes-320x320-30fps.mp4", false},
+		{"deploy/grafana-dashboard.json", false},
+		{"bench/RESULTS.md", false},
+		{"README.md", false},
+		{"httpapi/httpapi.test", false},
+		{"go.mod", true},
+		{"go.sum", true},
+		{"cmd/server/main.go", true},
+		{"codec/h264/decoder.go", true},
+		{"codec/testdata/fuzz/FuzzMP4/x", true},
+		{"gifenc/writer.go", true},
+		{"pipeline/result.go", true},
+		{"httpapi/config.go", true},
+		{"httpapi/client/client.go", true},
+		{"scripts/build-static.sh", true},
+		{"scripts/install-deps.sh", true},
+	} {
+		out, err := excluded(tc.path)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
 		}
-	}
-	for _, needed := range []string{"go.mod", "go.sum", "cmd", "codec", "gifenc", "pipeline", "httpapi", "scripts"} {
-		for _, p := range patterns {
-			if strings.Trim(p, "/") == needed || strings.Trim(p, "/") == needed+"/" {
-				t.Errorf(".dockerignore excludes %s, which the build needs", needed)
+		if out == tc.in {
+			want := "left out of"
+			if tc.in {
+				want = "in"
 			}
+			t.Errorf(".dockerignore: %s is not %s the build context", tc.path, want)
+		}
+	}
+
+	// Every package the binary is built from is in the context (a new top-level one must be let
+	// in by name).
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", "../cmd/server").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	repo := repoFile(t, "")
+	for _, dir := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(repo, dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue // a module dependency, downloaded in the build stage
+		}
+		if out, _ := excluded(filepath.Join(rel, "x.go")); out {
+			t.Errorf(".dockerignore leaves out %s, which cmd/server imports", rel)
 		}
 	}
 }

@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // runtimePackages are the Debian packages whose files distroless/cc-debian12 adds to a root
@@ -28,95 +31,83 @@ var runtimePackages = []string{"libc6", "libgcc-s1", "libgomp1", "libstdc++6"}
 // nonroot is distroless's unprivileged user, the one the Dockerfile's USER names.
 const nonroot = 65532
 
-var built struct {
+// builtServer is cmd/server built once per test run for one GOARCH.
+type builtServer struct {
 	once sync.Once
 	path string
 	err  error
 }
 
+// builtServers: "" is this host's architecture; the map is never written after init.
+var builtServers = map[string]*builtServer{"": {}, "arm64": {}}
+
 // serverBinary builds cmd/server once per test run as the Dockerfile's build stage does: in a
 // copy of the build context (the repository less what .dockerignore leaves out), with
 // scripts/build-static.sh, the very script the Dockerfile runs. So these tests see the flags the
 // image ships with, and a .dockerignore that drops something the build needs fails here.
-func serverBinary(t testing.TB) string {
+func serverBinary(t testing.TB) string { return crossServerBinary(t, "") }
+
+// crossServerBinary is serverBinary for another GOARCH, cross-compiled as the Dockerfile's
+// build stage does for that TARGETARCH.
+func crossServerBinary(t testing.TB, goarch string) string {
 	t.Helper()
 	needCommand(t, "pkg-config")
-	built.once.Do(func() {
+	b := builtServers[goarch]
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "deploy-server-")
 		if err != nil {
-			built.err = err
+			b.err = err
 			return
 		}
-		built.path = filepath.Join(dir, "server")
+		b.path = filepath.Join(dir, "server")
 		buildContext := filepath.Join(dir, "context")
-		if built.err = copyBuildContext(repoFile(t, ""), buildContext); built.err != nil {
+		if b.err = copyBuildContext(repoFile(t, ""), buildContext); b.err != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(buildContext, "scripts/build-static.sh"), built.path)
-		cmd.Env = append(os.Environ(), "VERSION=deploy-test")
+		cmd := exec.CommandContext(ctx, filepath.Join(buildContext, "scripts/build-static.sh"), b.path)
+		cmd.Env = append(os.Environ(), "VERSION=deploy-test", "GOARCH="+goarch)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("scripts/build-static.sh in the build context: %v\n%s", err, out)
+			b.err = fmt.Errorf("GOARCH=%s scripts/build-static.sh in the build context: %v\n%s", goarch, err, out)
 		}
 	})
-	if built.err != nil {
-		t.Fatal(built.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return built.path
+	return b.path
 }
 
-// copyBuildContext copies what `docker build` would send from repo: every file except those
-// .dockerignore excludes. Docker's rules for the patterns used there: a pattern is anchored at
-// the context's root, matches with filepath.Match, excludes a directory's whole content when it
-// matches the directory, and the last matching pattern wins (! re-includes).
+// copyBuildContext copies what `docker build` would send from repo: every file .dockerignore
+// does not exclude, decided by Docker's own matcher (the one BuildKit and the docker CLI use).
 func copyBuildContext(repo, to string) error {
-	raw, err := os.ReadFile(filepath.Join(repo, ".dockerignore"))
+	excluded, err := dockerignore(repo)
 	if err != nil {
 		return err
 	}
-	type rule struct {
-		pattern string
-		include bool
-	}
-	var rules []rule
-	for _, line := range strings.Split(string(raw), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r := rule{}
-		if r.pattern, r.include = strings.CutPrefix(line, "!"); strings.Contains(r.pattern, "**") {
-			return fmt.Errorf(".dockerignore: %q: this test does not implement **", line)
-		}
-		r.pattern = strings.TrimPrefix(filepath.Clean(r.pattern), "/")
-		rules = append(rules, r)
-	}
-	excluded := func(rel string) bool {
-		out := false
-		for _, r := range rules {
-			for p := rel; p != "."; p = filepath.Dir(p) {
-				if ok, _ := filepath.Match(r.pattern, p); ok {
-					out = !r.include
-					break
-				}
-			}
-		}
-		return out
-	}
-	return filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
+	return copyTree(repo, to, excluded)
+}
+
+// copyTree copies the regular files and folders under from to to, with their permissions, less
+// the paths (relative to from) that skip says to leave out; .git is never copied.
+func copyTree(from, to string, skip func(rel string) (bool, error)) error {
+	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(repo, path)
+		rel, _ := filepath.Rel(from, path)
 		if rel == "." {
-			return nil
+			return os.MkdirAll(to, 0o755)
 		}
-		if excluded(rel) {
-			if d.IsDir() && rel == ".git" {
-				return filepath.SkipDir // nothing under it can be re-included
+		if rel == ".git" {
+			if d.IsDir() {
+				return filepath.SkipDir
 			}
-			return nil
+			return nil // a worktree's .git file
+		}
+		out, err := skip(rel)
+		if err != nil || out {
+			return err
 		}
 		dst := filepath.Join(to, rel)
 		if d.IsDir() {
@@ -140,10 +131,32 @@ func copyBuildContext(repo, to string) error {
 	})
 }
 
+// dockerignore reads repo's .dockerignore and returns whether a path (relative to repo, with
+// slashes) stays out of the build context: as BuildKit decides, a path is out when the last
+// pattern matching it or one of its parents excludes it.
+func dockerignore(repo string) (func(rel string) (bool, error), error) {
+	f, err := os.Open(filepath.Join(repo, ".dockerignore"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	return func(rel string) (bool, error) { return pm.MatchesOrParentMatches(filepath.ToSlash(rel)) }, nil
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.path != "" {
-		os.RemoveAll(filepath.Dir(built.path))
+	for _, b := range builtServers {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }
@@ -159,16 +172,27 @@ func TestDockerfileUsesBuildScript(t *testing.T) {
 	if !strings.HasPrefix(build.from, "golang:") || !strings.HasSuffix(build.from, "-bookworm") {
 		t.Errorf("build stage FROM %q, want golang:…-bookworm (Debian 12, like the runtime)", build.from)
 	}
-	for _, pkg := range []string{"libopenh264-dev", "libde265-dev"} {
-		if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.Contains(s, pkg) }) {
-			t.Errorf("build stage does not install %s", pkg)
-		}
+	// Cross-compiled on the builder's platform for the image's (linux/amd64, linux/arm64), with
+	// the packages and the script that make test uses (and the arm64 test cross-builds with).
+	if got := build.lines["FROM --"]; !slices.Equal(got, []string{"platform=$BUILDPLATFORM"}) {
+		t.Errorf("build stage FROM flags %q, want --platform=$BUILDPLATFORM (compile natively, cross-compile for the target)", got)
 	}
-	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.HasSuffix(s, "scripts/runtime-libs.sh /out/root") }) {
-		t.Errorf("build stage does not run scripts/runtime-libs.sh /out/root: %q", build.lines["RUN"])
+	if !slices.Contains(build.lines["ARG"], "TARGETARCH") {
+		t.Errorf("build stage does not declare ARG TARGETARCH: %q", build.lines["ARG"])
 	}
-	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.Contains(s, "scripts/build-static.sh /out/server") }) {
-		t.Errorf("build stage does not run scripts/build-static.sh: %q", build.lines["RUN"])
+	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.HasPrefix(s, `scripts/install-deps.sh build "${TARGETARCH}"`) }) {
+		t.Errorf("build stage does not install its packages with scripts/install-deps.sh build \"${TARGETARCH}\": %q", build.lines["RUN"])
+	}
+	if !strings.Contains(readRepoFile(t, "scripts/install-deps.sh"), "\nbuild_packages=(libopenh264-dev libde265-dev ") {
+		t.Errorf("scripts/install-deps.sh: build_packages does not start with libopenh264-dev libde265-dev")
+	}
+	if !slices.Contains(build.lines["RUN"], "GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root") {
+		t.Errorf("build stage does not run GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root: %q", build.lines["RUN"])
+	}
+	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool {
+		return strings.Contains(s, "GOARCH=${TARGETARCH} VERSION=${VERSION} scripts/build-static.sh /out/server")
+	}) {
+		t.Errorf("build stage does not run GOARCH=${TARGETARCH} scripts/build-static.sh: %q", build.lines["RUN"])
 	}
 
 	if !strings.HasPrefix(run.from, "gcr.io/distroless/cc-debian12") {
@@ -190,7 +214,7 @@ func TestDockerfileUsesBuildScript(t *testing.T) {
 
 type dockerStage struct {
 	from  string
-	lines map[string][]string // instruction -> arguments, continuation lines joined
+	lines map[string][]string // instruction -> arguments, continuation lines joined; "FROM --": FROM's flags
 }
 
 func dockerfileStages(t *testing.T) []dockerStage {
@@ -212,8 +236,15 @@ func dockerfileStages(t *testing.T) []dockerStage {
 		args = strings.Join(strings.Fields(args), " ")
 		switch instr = strings.ToUpper(instr); {
 		case instr == "FROM":
-			from, _, _ := strings.Cut(args, " ")
-			stages = append(stages, dockerStage{from: from, lines: map[string][]string{}})
+			st := dockerStage{lines: map[string][]string{}}
+			for _, f := range strings.Fields(args) {
+				if flag, ok := strings.CutPrefix(f, "--"); ok {
+					st.lines["FROM --"] = append(st.lines["FROM --"], flag)
+				} else if st.from == "" {
+					st.from = f
+				}
+			}
+			stages = append(stages, st)
 		case len(stages) > 0:
 			stages[len(stages)-1].lines[instr] = append(stages[len(stages)-1].lines[instr], args)
 		}
@@ -236,46 +267,46 @@ func dockerfileArg(dockerfile, name string) string {
 	return ""
 }
 
-// runtimeLibraries lists the shared-object files of runtimePackages, by path, as dpkg knows
-// them on this (Debian 12) host.
-func runtimeLibraries(t *testing.T) []string {
+// runtimeLibraries lists the shared-object files of runtimePackages for a Debian architecture
+// (amd64, arm64), by path, as dpkg knows them on this (Debian 12) host. The architecture is
+// named because a host with a second one (the arm64 cross build's) has both libc6 packages.
+// Packages of a foreign architecture that are not installed are left out: the binary cannot
+// need them then, and the check is only stricter.
+func runtimeLibraries(t *testing.T, arch string) []string {
 	t.Helper()
 	needCommand(t, "dpkg-query")
-	// Qualified with the build's own architecture: a host set up for cross builds has other
-	// architectures' libc6 too, and an unqualified name is then ambiguous.
-	arch, err := exec.Command("dpkg", "--print-architecture").Output()
-	if err != nil {
-		t.Skipf("dpkg --print-architecture: %v (not a Debian host?)", err)
-	}
-	var qualified []string
-	for _, p := range runtimePackages {
-		qualified = append(qualified, p+":"+strings.TrimSpace(string(arch)))
-	}
-	out, err := exec.Command("dpkg-query", append([]string{"-L"}, qualified...)...).Output()
-	if err != nil {
-		t.Skipf("dpkg-query -L %v: %v (not a Debian host?)", runtimePackages, err)
-	}
 	var libs []string
-	for _, p := range strings.Fields(string(out)) {
-		if strings.Contains(p, ".so") && (strings.HasPrefix(p, "/lib") || strings.HasPrefix(p, "/usr/lib")) {
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-				libs = append(libs, p)
+	for _, pkg := range runtimePackages {
+		out, err := exec.Command("dpkg-query", "-L", pkg+":"+arch).Output()
+		if err != nil {
+			if pkg == "libc6" || arch == hostArch(t) {
+				t.Fatalf("dpkg-query -L %s:%s: %v", pkg, arch, err)
+			}
+			continue
+		}
+		for _, p := range strings.Fields(string(out)) {
+			if strings.Contains(p, ".so") && (strings.HasPrefix(p, "/lib") || strings.HasPrefix(p, "/usr/lib")) {
+				if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+					libs = append(libs, p)
+				}
 			}
 		}
 	}
 	if len(libs) == 0 {
-		t.Fatalf("no libraries in %v", runtimePackages)
+		t.Fatalf("no libraries in %v for %s", runtimePackages, arch)
 	}
 	return libs
 }
 
-// shippedLibraries runs scripts/runtime-libs.sh, as the Dockerfile's build stage does, into a
-// temporary tree, and returns the tree and its shared objects (by path in the image).
-func shippedLibraries(t *testing.T) (tree string, libs []string) {
+// shippedLibraries runs scripts/runtime-libs.sh for arch, as the Dockerfile's build stage does,
+// into a temporary tree, and returns the tree and its shared objects (by path in the image).
+func shippedLibraries(t *testing.T, arch string) (tree string, libs []string) {
 	t.Helper()
 	tree = t.TempDir()
-	if out, err := exec.Command(repoFile(t, "scripts/runtime-libs.sh"), tree).CombinedOutput(); err != nil {
-		t.Fatalf("scripts/runtime-libs.sh: %v\n%s", err, out)
+	cmd := exec.Command(repoFile(t, "scripts/runtime-libs.sh"), tree)
+	cmd.Env = append(os.Environ(), "GOARCH="+arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("GOARCH=%s scripts/runtime-libs.sh: %v\n%s", arch, err, out)
 	}
 	err := filepath.WalkDir(tree, func(path string, d os.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() && strings.Contains(d.Name(), ".so") {
@@ -304,19 +335,20 @@ func neededLibraries(t *testing.T, path string) []string {
 	return needed
 }
 
-// TestImageBinaryNeedsOnlyRuntimeLibraries: every DT_NEEDED entry and the program interpreter
-// of the shipped binary are files the runtime image has; OpenH264, libstdc++ and libgcc_s are
-// linked in (the image has no OpenH264 at all); libde265 is not (LGPL: it stays replaceable), and
-// the image carries it, with nothing it needs that the runtime image lacks.
-func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
-	bin := serverBinary(t)
-	libs := runtimeLibraries(t)
+// checkRuntimeNeeds: the binary asks the dynamic loader for nothing but the runtime packages'
+// libraries of arch and what scripts/runtime-libs.sh ships beside it (libde265, LGPL-3.0: it
+// must be loaded, not linked in, so that it can be replaced), which in turn needs nothing but
+// the runtime packages' libraries; and for its loader by a path those packages hold. It returns
+// the file names of those libraries.
+func checkRuntimeNeeds(t *testing.T, bin, arch string) map[string]bool {
+	t.Helper()
+	libs := runtimeLibraries(t, arch)
 	have := map[string]bool{}
 	for _, l := range libs {
 		have[filepath.Base(l)] = true
 	}
-	tree, shipped := shippedLibraries(t)
-	t.Logf("shipped beside the binary: %v", shipped)
+	tree, shipped := shippedLibraries(t, arch)
+	t.Logf("%s: shipped beside the binary: %v", arch, shipped)
 	for _, l := range shipped {
 		for _, n := range neededLibraries(t, filepath.Join(tree, l)) {
 			if !have[n] {
@@ -325,8 +357,14 @@ func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
 		}
 		have[filepath.Base(l)] = true
 	}
+
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	needed := neededLibraries(t, bin)
-	t.Logf("DT_NEEDED: %v", needed)
+	t.Logf("%s DT_NEEDED: %v", arch, needed)
 	if !slices.Contains(needed, "libde265.so.0") {
 		t.Errorf("the binary does not load libde265.so.0: libde265 (LGPL-3.0-or-later) must be linked dynamically")
 	}
@@ -340,11 +378,6 @@ func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
 			}
 		}
 	}
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	interp := ""
 	for _, prog := range f.Progs {
 		if prog.Type == elf.PT_INTERP {
@@ -355,6 +388,26 @@ func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
 	if interp == "" || !slices.Contains(libs, interp) && !have[filepath.Base(interp)] {
 		t.Errorf("program interpreter %q is not in %v", interp, runtimePackages)
 	}
+	return have
+}
+
+// hostArch is this host's Debian architecture (amd64, arm64).
+func hostArch(t testing.TB) string {
+	t.Helper()
+	needCommand(t, "dpkg")
+	out, err := exec.Command("dpkg", "--print-architecture").Output()
+	if err != nil {
+		t.Fatalf("dpkg --print-architecture: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestImageBinaryNeedsOnlyRuntimeLibraries: every DT_NEEDED entry and the program interpreter
+// of the shipped binary are files the runtime image has; OpenH264, libstdc++ and libgcc_s are
+// linked in (the image has no OpenH264 at all).
+func TestImageBinaryNeedsOnlyRuntimeLibraries(t *testing.T) {
+	bin := serverBinary(t)
+	have := checkRuntimeNeeds(t, bin, hostArch(t))
 
 	// ldd agrees, and resolves nothing outside the runtime packages' files.
 	if ldd, err := exec.LookPath("ldd"); err == nil {
@@ -397,10 +450,10 @@ func distrolessRoot(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	for _, lib := range runtimeLibraries(t) {
+	for _, lib := range runtimeLibraries(t, hostArch(t)) {
 		copyInto(lib, lib, 0o755)
 	}
-	tree, _ := shippedLibraries(t)
+	tree, _ := shippedLibraries(t, hostArch(t))
 	err := filepath.WalkDir(tree, func(path string, d os.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
 			copyInto(path, strings.TrimPrefix(path, tree), 0o644)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		TokenUsername:       p.required("TOKEN_AUTH_USERNAME"),
 		TokenPassword:       p.required("TOKEN_AUTH_PASSWORD"),
 		MetricsUsername:     p.str("METRICS_AUTH_USERNAME", ""),
-		MetricsBcryptHash:   p.str("METRICS_AUTH_PASSWORD_BCRYPT", ""),
+		MetricsBcryptHash:   p.bcryptHash("METRICS_AUTH_PASSWORD_BCRYPT"),
 		TokenSize:           p.positive("TOKEN_SIZE", defaultTokenSize),
 		TokenTTL:            p.millis("TOKEN_TTL", defaultTokenTTL),
 		TokenTTLResolution:  p.millis("TOKEN_TTL_RESOLUTION", defaultTokenTTLRes),
@@ -138,9 +139,6 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if (c.MetricsUsername == "") != (c.MetricsBcryptHash == "") {
 		p.fail("METRICS_AUTH_USERNAME and METRICS_AUTH_PASSWORD_BCRYPT: set both or neither")
-	}
-	if c.MetricsBcryptHash != "" && !strings.HasPrefix(c.MetricsBcryptHash, "$2") {
-		p.fail("METRICS_AUTH_PASSWORD_BCRYPT: not a bcrypt hash (make one with `server hash-password`)")
 	}
 	if c.TokenSize < 16 && c.TokenSize > 0 {
 		p.fail("TOKEN_SIZE: %d bytes is too few to be unguessable (at least 16)", c.TokenSize)
@@ -172,6 +170,30 @@ func (p *configParser) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// bcryptHashForm is a bcrypt hash as hash-password tools print it: version 2a, 2b or 2y, a
+// two-digit cost the library accepts, then 22 characters of salt and 31 of hash in bcrypt's
+// base64 alphabet (./A-Za-z0-9).
+var bcryptHashForm = regexp.MustCompile(`^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$`)
+
+// bcryptHash reads a bcrypt hash. .env holds it in single quotes, or compose would expand its
+// `$`s; compose and LoadDotEnv drop the quotes, but `docker run --env-file` passes the rest of
+// the line verbatim, quotes included. Quotes are not in bcrypt's alphabet, so one matching pair
+// around a hash can only be those quotes and is dropped; what is left must then be a whole,
+// well-formed hash, which is stricter than the "$2" prefix bcrypt's own parser settles for.
+func (p *configParser) bcryptHash(name string) string {
+	v, ok := p.get(name)
+	if !ok {
+		return ""
+	}
+	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+		v = v[1 : len(v)-1]
+	}
+	if !bcryptHashForm.MatchString(v) {
+		p.fail("%s: not a bcrypt hash ($2a$, $2b$ or $2y$, a cost of 04 to 31, 60 characters in all; make one with `server hash-password`)", name)
+	}
+	return v
 }
 
 func (p *configParser) required(name string) string {

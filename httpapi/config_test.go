@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func lookupMap(m map[string]string) func(string) (string, bool) {
@@ -87,6 +89,68 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), ":pw@") || strings.Contains(err.Error(), "plain") {
 		t.Errorf("a secret is shown:\n%v", err)
+	}
+}
+
+// TestConfigMetricsBcryptHash: the hash is accepted as compose hands it over (quotes dropped)
+// and as `docker run --env-file` does (the .env line's single quotes kept), and nothing looser:
+// one matching pair of quotes at most, around a whole, well-formed hash.
+func TestConfigMetricsBcryptHash(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("scrape me"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := string(hash)
+	htpasswd := "$2y$" + h[4:] // htpasswd -B writes version 2y; the same algorithm
+	for _, tc := range []struct {
+		name, value, want string // want "": refused
+	}{
+		{"as compose passes it", h, h},
+		{"as docker run --env-file passes it", "'" + h + "'", h},
+		{"double quotes kept by docker run", `"` + h + `"`, h},
+		{"surrounding blanks", " '" + h + "' ", h},
+		{"version 2y", htpasswd, htpasswd},
+		{"version 2b", "$2b$" + h[4:], "$2b$" + h[4:]},
+		{".env.example's", "'$2a$10$9YmtR5CEgfQuAM8YAR97Eu6yNL.OeY0S6xI7fajoUM8z50T.NgVvO'", "$2a$10$9YmtR5CEgfQuAM8YAR97Eu6yNL.OeY0S6xI7fajoUM8z50T.NgVvO"},
+		{"quotes that do not match", "'" + h + `"`, ""},
+		{"opening quote only", "'" + h, ""},
+		{"two pairs of quotes", "''" + h + "''", ""},
+		{"quote inside", h[:30] + "'" + h[31:], ""},
+		{"one character short", h[:59], ""},
+		{"one character long", h + "x", ""},
+		{"outside bcrypt's alphabet", h[:59] + "-", ""},
+		{"unknown version 2x", "$2x$" + h[4:], ""},
+		{"cost 03", h[:4] + "03" + h[6:], ""},
+		{"cost 32", h[:4] + "32" + h[6:], ""},
+		{"$ expanded away by a shell or compose", h[7:], ""},
+		{"a password, not its hash", "scrape me", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := LoadConfig(lookupMap(map[string]string{
+				"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p",
+				"METRICS_AUTH_USERNAME": "metrics", "METRICS_AUTH_PASSWORD_BCRYPT": tc.value,
+			}))
+			if tc.want == "" {
+				if err == nil || !strings.HasPrefix(err.Error(), "METRICS_AUTH_PASSWORD_BCRYPT: not a bcrypt hash") {
+					t.Fatalf("%q accepted (err %v)", tc.value, err)
+				}
+				if strings.Contains(err.Error(), tc.value) {
+					t.Errorf("the value is shown: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%q refused: %v", tc.value, err)
+			}
+			if cfg.MetricsBcryptHash != tc.want || !cfg.MetricsAuth() {
+				t.Fatalf("hash %q, want %q", cfg.MetricsBcryptHash, tc.want)
+			}
+			if tc.want == h || tc.want == htpasswd {
+				if err := bcrypt.CompareHashAndPassword([]byte(cfg.MetricsBcryptHash), []byte("scrape me")); err != nil {
+					t.Errorf("the password does not match the hash as read: %v", err)
+				}
+			}
+		})
 	}
 }
 

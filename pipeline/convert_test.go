@@ -319,8 +319,10 @@ func TestConvertCompat(t *testing.T) {
 			if g.Config.Width != tt.width || g.Config.Height != tt.height {
 				t.Errorf("GIF of %dx%d, want %dx%d", g.Config.Width, g.Config.Height, tt.width, tt.height)
 			}
-			if n := len(g.Image); n < 2 || n > tt.frames || stats.Encoded != n {
-				t.Errorf("%d GIF frames (%d encoded), want 2 to %d", n, stats.Encoded, tt.frames)
+			// An encoded frame identical to the one before extends its delay instead of
+			// becoming an image of its own.
+			if n := len(g.Image); n < 2 || n > tt.frames || n > stats.Encoded {
+				t.Errorf("%d GIF frames (%d encoded), want 2 to %d, at most one per frame encoded", n, stats.Encoded, tt.frames)
 			}
 			if got := stats.Truncated != nil; got != tt.truncated || (got && !errors.Is(stats.Truncated, codec.ErrTruncated)) {
 				t.Errorf("Stats.Truncated = %v, want truncated %v", stats.Truncated, tt.truncated)

@@ -22,6 +22,7 @@ type frameScaler struct {
 	dstW, dstH int
 	fullChroma bool
 	y, c       *planeScaler
+	deep       [2]*deepPlane // for y and c, made with the first deep or converted picture
 	colour     *colourConverter
 }
 
@@ -72,14 +73,26 @@ func (s *frameScaler) scale(p *yuv.Picture) (*gifenc.YCbCr, error) {
 		dst []byte
 		src []uint16
 	}{{out.Y, p.Y16}, {out.Cb, p.Cb16}, {out.Cr, p.Cr16}} {
-		ps, stride := s.y, p.YStride
+		d, stride := s.deepPlane(i), p.YStride
 		if i > 0 {
-			ps, stride = s.c, p.CStride
+			stride = p.CStride
 		}
-		div := planeSums(ps, ps.sums, plane.src, stride)
-		newQuantiser(p.BitDepth, p.Colour.FullRange, i > 0).quantise(plane.dst, ps.sums, div)
+		div := planeSums(d, plane.src, stride)
+		newQuantiser(p.BitDepth, p.Colour.FullRange, i > 0).quantise(plane.dst, d.sums, div)
 	}
 	return out, nil
+}
+
+// deepPlane is the deep scaler of plane i: 0 luma, 1 and 2 chroma.
+func (s *frameScaler) deepPlane(i int) *deepPlane {
+	k, ps := min(i, 1), s.y
+	if k == 1 {
+		ps = s.c
+	}
+	if s.deep[k] == nil {
+		s.deep[k] = newDeepPlane(ps)
+	}
+	return s.deep[k]
 }
 
 // newOutput allocates the planes of one output frame, chroma planes of cw x ch.
@@ -104,19 +117,19 @@ func (s *frameScaler) scaleConverted(p *yuv.Picture) *gifenc.YCbCr {
 	}
 	planes := [3][]float64{}
 	for i := range planes {
-		ps, stride := s.y, p.YStride
+		d, stride := s.deepPlane(i), p.YStride
 		if i > 0 {
-			ps, stride = s.c, p.CStride
+			stride = p.CStride
 		}
 		var div uint64
 		switch {
 		case !p.HighBitDepth():
-			div = planeSums(ps, ps.sums, [][]byte{p.Y, p.Cb, p.Cr}[i], stride)
+			div = planeSums(d, [][]byte{p.Y, p.Cb, p.Cr}[i], stride)
 		default:
-			div = planeSums(ps, ps.sums, [][]uint16{p.Y16, p.Cb16, p.Cr16}[i], stride)
+			div = planeSums(d, [][]uint16{p.Y16, p.Cb16, p.Cr16}[i], stride)
 		}
-		avg := make([]float64, len(ps.sums))
-		for j, v := range ps.sums {
+		avg := make([]float64, len(d.sums))
+		for j, v := range d.sums {
 			avg[j] = float64(v) / float64(div)
 		}
 		planes[i] = avg

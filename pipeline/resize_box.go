@@ -4,8 +4,7 @@ import "encoding/binary"
 
 // Whole-ratio downscaling (1280 -> 80 luma, 640 -> 80 chroma: TIDAL's sizes are all multiples
 // of 80) is a plain box filter: every source sample of a block weighs the same, so the sums need
-// no multiplications (planeSums), and for 8-bit blocks a whole number of words wide, 8 samples
-// are added at a time inside one 64-bit word.
+// no multiplications, and 8 samples are added at a time inside one 64-bit word.
 
 // maxSWARRows bounds the rows summed in 16-bit lanes before they are reduced: each lane holds
 // the sum of two samples per row, so 128 rows stay below 65536 (2 * 255 * 128 = 65280).
@@ -19,12 +18,49 @@ func boxRatio(srcW, srcH, dstW, dstH int) (fx, fy int, ok bool) {
 	return srcW / dstW, srcH / dstH, true
 }
 
+// scaleBox is scale for a whole ratio of fx x fy.
+func (s *planeScaler) scaleBox(dst, src []byte, stride, fx, fy int) {
+	switch {
+	case fx%8 == 0 && fy <= maxSWARRows:
+		s.scaleBoxWords(dst, src, stride, fx, fy)
+		return
+	case fx == 1 && fy == 1:
+		for oy := range s.dstH {
+			copy(dst[oy*s.dstW:][:s.dstW], src[oy*stride:][:s.srcW])
+		}
+		return
+	case fx == 2 && fy == 2:
+		s.scaleHalf(dst, src, stride)
+		return
+	}
+	acc := s.acc[:s.dstW]
+	n := uint32(fx * fy)
+	for oy := range s.dstH {
+		clear(acc)
+		for k := range fy {
+			row := src[(oy*fy+k)*stride:][:s.srcW]
+			for ox := range acc {
+				var sum uint32
+				for _, v := range row[ox*fx : ox*fx+fx] {
+					sum += uint32(v)
+				}
+				acc[ox] += sum
+			}
+		}
+		out := dst[oy*s.dstW:][:s.dstW]
+		for ox, a := range acc {
+			out[ox] = uint8((a + n/2) / n)
+		}
+	}
+}
+
 // lanes selects the even bytes of a little-endian word as four 16-bit lanes.
 const lanes = 0x00FF00FF00FF00FF
 
-// scaleBoxWords is the box filter for 8-bit blocks a whole number of 8-byte words wide: each
-// source row is read a word at a time and added, two samples per 16-bit lane, into one word per
-// 8 source columns; after the block's rows, each output sample sums its words' lanes.
+// scaleBoxWords is scaleBox for blocks a whole number of 8-byte words wide: each source row is
+// read a word at a time and added, two samples per 16-bit lane, into one word per 8 source
+// columns; after the block's rows, each output sample sums its words' lanes with one
+// multiplication.
 func (s *planeScaler) scaleBoxWords(dst, src []byte, stride, fx, fy int) {
 	words := s.srcW / 8
 	if len(s.words) < words {
@@ -54,9 +90,9 @@ func (s *planeScaler) scaleBoxWords(dst, src []byte, stride, fx, fy int) {
 	}
 }
 
-// scaleHalf is the box filter for 2x2 blocks (TIDAL's 160 px rendition to 80 px, and the chroma
-// of the 320 px one): four output samples from one word of each of two rows, the pairs of a row
-// summed in 16-bit lanes.
+// scaleHalf is scaleBox for 2x2 blocks (TIDAL's 160 px rendition to 80 px, and the chroma of the
+// 320 px one): four output samples from one word of each of two rows, the pairs of a row summed
+// in 16-bit lanes.
 func (s *planeScaler) scaleHalf(dst, src []byte, stride int) {
 	words := s.dstW / 4 // output samples of whole words; the rest one by one
 	for oy := range s.dstH {

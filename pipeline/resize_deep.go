@@ -10,11 +10,25 @@ import "math/bits"
 // sample is the type of a plane's samples: 8 bits, or up to 16 in a uint16.
 type sample interface{ ~uint8 | ~uint16 }
 
-// planeSums writes into out (dstW x dstH) the area-weighted sum of src's samples for every
-// output sample, and returns the divisor that makes each an average: out[i]/div is the exact
+// deepPlane scales one plane of deep samples (or, for the colour conversion, any samples) to
+// exact area sums: with the planeScaler's block size and horizontal taps, and vertical taps of
+// its own at the full weightBits (the 8-bit scaler's may be coarser, for its 16-bit lanes).
+type deepPlane struct {
+	s    *planeScaler
+	y    areaTaps
+	sums []uint64 // the output's area sums
+}
+
+func newDeepPlane(s *planeScaler) *deepPlane {
+	return &deepPlane{s: s, y: newAreaTaps(s.srcH, s.dstH, weightBits), sums: make([]uint64, s.dstW*s.dstH)}
+}
+
+// planeSums writes into d.sums (dstW x dstH) the area-weighted sum of src's samples for every
+// output sample, and returns the divisor that makes each an average: sums[i]/div is the exact
 // area average, in the source's code values. Sums are exact: weights are integers (weightBits)
 // and a 16-bit sample times a weight fits the 32-bit row accumulator (65535 * 2^14 < 2^32).
-func planeSums[S sample](s *planeScaler, out []uint64, src []S, stride int) (div uint64) {
+func planeSums[S sample](d *deepPlane, src []S, stride int) (div uint64) {
+	s, out := d.s, d.sums
 	if s.fx > 0 {
 		fx, fy := s.fx, s.fy
 		for oy := range s.dstH {
@@ -33,12 +47,12 @@ func planeSums[S sample](s *planeScaler, out []uint64, src []S, stride int) (div
 		}
 		return uint64(fx * fy)
 	}
-	acc := s.acc
+	acc := s.acc[:s.srcW]
 	for oy := range s.dstH {
 		clear(acc)
-		first, n, off := int(s.y.first[oy]), int(s.y.count[oy]), int(s.y.offset[oy])
+		first, n, off := int(d.y.first[oy]), int(d.y.count[oy]), int(d.y.offset[oy])
 		for k := range n {
-			w := uint32(s.y.weight[off+k])
+			w := uint32(d.y.weight[off+k])
 			line := src[(first+k)*stride:][:s.srcW]
 			for x, v := range line {
 				acc[x] += uint32(v) * w

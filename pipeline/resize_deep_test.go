@@ -16,10 +16,10 @@ func TestDeepRoundsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sums := make([]uint64, 1)
-	div := planeSums(s, sums, []uint16{402, 402, 401, 401}, 2)
+	d := newDeepPlane(s)
+	div := planeSums(d, []uint16{402, 402, 401, 401}, 2)
 	dst := make([]byte, 1)
-	newQuantiser(10, false, false).quantise(dst, sums, div)
+	newQuantiser(10, false, false).quantise(dst, d.sums, div)
 	if dst[0] != 100 {
 		t.Errorf("block 402 402 401 401: %d, want 100", dst[0])
 	}
@@ -87,10 +87,10 @@ func TestDeepScalerMatchesAreaAverage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sums := make([]uint64, dstW*dstH)
-		div := planeSums(s, sums, src, srcW)
+		d := newDeepPlane(s)
+		div := planeSums(d, src, srcW)
 		dst := make([]byte, dstW*dstH)
-		newQuantiser(10, false, false).quantise(dst, sums, div)
+		newQuantiser(10, false, false).quantise(dst, d.sums, div)
 		whole := srcW%dstW == 0 && srcH%dstH == 0
 		for oy := range dstH {
 			for ox := range dstW {
@@ -171,10 +171,11 @@ func BenchmarkPlaneScalerDeep1280To80(b *testing.B) {
 		src[i] = uint16(i*7) & 1023
 	}
 	s, _ := newPlaneScaler(1280, 1280, 80, 80)
+	d := newDeepPlane(s)
 	dst := make([]byte, 80*80)
 	q := newQuantiser(10, false, false)
 	b.SetBytes(int64(2 * len(src)))
 	for b.Loop() {
-		q.quantise(dst, s.sums, planeSums(s, s.sums, src, 1280))
+		q.quantise(dst, d.sums, planeSums(d, src, 1280))
 	}
 }
