@@ -16,8 +16,9 @@ ARG TARGETARCH
 WORKDIR /src
 # The build packages are `build_packages` in scripts/install-deps.sh, the list `make test`
 # installs too: libopenh264-dev ships libopenh264.a, which scripts/build-static.sh links in (the
-# runtime image has no OpenH264). For a TARGETARCH other than the builder's, the script installs
-# Debian's cross compilers and the target's -dev packages (libopenh264-dev:arm64) instead.
+# runtime image has no OpenH264); libde265-dev, the HEVC decoder, linked shared. For a TARGETARCH
+# other than the builder's, the script installs Debian's cross compilers and the target's -dev
+# packages (libopenh264-dev:arm64, libde265-dev:arm64) instead.
 COPY scripts/install-deps.sh scripts/
 RUN scripts/install-deps.sh build "${TARGETARCH}" \
  && rm -rf /var/lib/apt/lists/*
@@ -33,14 +34,20 @@ ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOARCH=${TARGETARCH} VERSION=${VERSION} scripts/build-static.sh /out/server
+# libde265 (LGPL-3.0-or-later) is not linked in: its shared object (the TARGETARCH one) and licence
+# texts go into a root tree the runtime stage copies over its own, at Debian's paths, where it can
+# be replaced.
+RUN GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root
 
 # cc-debian12, not static-debian12: after scripts/build-static.sh the binary still needs glibc
-# (libc.so.6, libm.so.6 and the dynamic loader) and nothing else; static-debian12 has no libc.
+# (libc.so.6, libm.so.6 and the dynamic loader) and libde265 (which needs cc-debian12's libstdc++
+# and libgcc_s), and nothing else; static-debian12 has no libc.
 # glibc is kept shared on purpose (see scripts/build-static.sh). The image also brings the CA
 # certificates (HTTPS to the sources), /etc/passwd with the nonroot user, and tzdata; no shell.
 FROM gcr.io/distroless/cc-debian12:nonroot
 
 COPY --from=build /out/server /server
+COPY --from=build /out/root/ /
 
 # 65532 is distroless's "nonroot"; numeric, so that Kubernetes' runAsNonRoot can check it.
 USER 65532:65532

@@ -58,14 +58,14 @@ bench: bench-deps build
 # land in the package's testdata/fuzz and then run with every make test.
 FUZZTIME ?= 60s
 FUZZERS  := codec:FuzzPlaylist codec:FuzzMP4 codec:FuzzMPEGTS codec:FuzzFrameSelection \
-            codec/h264:FuzzDecode gifenc:FuzzWriter httpapi:FuzzTokenQuery
+            codec/h264:FuzzDecode codec/h265:FuzzDecode gifenc:FuzzWriter httpapi:FuzzTokenQuery
 fuzz: deps
 	@set -e; for f in $(FUZZERS); do \
 		echo "fuzz: $${f#*:} in ./$${f%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run XXX -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) -parallel 1 ./$${f%%:*}; \
 	done
 
-# Remakes the committed fixtures in testdata/ (needs ffmpeg and x264).
+# Remakes the committed fixtures in testdata/ (needs ffmpeg with libx264 and libx265).
 fixtures: bench-deps
 	testdata/make-fixtures.sh
 

@@ -51,9 +51,15 @@ func spsAspectRatio(sps *h264.SPS) AspectRatio {
 	if vui == nil || !vui.AspectRatioInfoPresentFlag {
 		return AspectRatio{}
 	}
-	switch idc := int(vui.AspectRatioIdc); {
+	return vuiAspectRatio(int(vui.AspectRatioIdc), int64(vui.SarWidth), int64(vui.SarHeight))
+}
+
+// vuiAspectRatio is the ratio of aspect_ratio_idc, and sar_width:sar_height for Extended_SAR
+// (the same in H.264 and H.265).
+func vuiAspectRatio(idc int, sarWidth, sarHeight int64) AspectRatio {
+	switch {
 	case idc == extendedSAR:
-		a, _ := boundedAspect(int64(vui.SarWidth), int64(vui.SarHeight)) // zero when either is
+		a, _ := boundedAspect(sarWidth, sarHeight) // zero when either is
 		return a
 	case idc > 0 && idc < len(sampleAspectRatios):
 		return sampleAspectRatios[idc]

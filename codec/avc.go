@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // spsInfo is what a sequence parameter set says about the stream (ISO/IEC 14496-10 7.3.2.1.1).
@@ -16,6 +18,9 @@ type spsInfo struct {
 	height  int
 	fps     float64 // from VUI timing; 0 when absent
 	aspect  AspectRatio
+
+	bitDepth int          // luma bits per sample
+	transfer yuv.Transfer // from the VUI's transfer_characteristics
 }
 
 // parseSPS reads an SPS NAL unit and refuses pictures over MaxWidth x MaxHeight, before any
@@ -37,6 +42,11 @@ func parseSPS(nalu []byte) (spsInfo, error) {
 		fps:    sps.FPS(),
 		aspect: spsAspectRatio(&sps),
 		level:  fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
+
+		bitDepth: int(sps.BitDepthLumaMinus8) + 8,
+	}
+	if vui := sps.VUI; vui != nil && vui.VideoSignalTypePresentFlag && vui.ColourDescriptionPresentFlag {
+		in.transfer = yuv.FromVUI(vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries, false, in.height).Transfer
 	}
 	if in.width > MaxWidth || in.height > MaxHeight {
 		return spsInfo{}, fmt.Errorf("%w: h264: picture of %dx%d is over the limit of %dx%d",

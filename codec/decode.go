@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/h265"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/internal/cputime"
 )
 
@@ -22,7 +24,7 @@ type DecodeOptions struct {
 	MaxDuration time.Duration
 	// Threads is how many decoders run at once, each on its own IDR-to-IDR range; below 1: one.
 	Threads int
-	// MaxWidth and MaxHeight bound the picture size (after cropping); 0: h264.MaxWidth/MaxHeight.
+	// MaxWidth and MaxHeight bound the picture size (after cropping); 0: MaxWidth/MaxHeight.
 	MaxWidth, MaxHeight int
 }
 
@@ -70,14 +72,14 @@ const (
 // Errors wrap ErrUnsupported (a size or profile not handled) or ErrInvalid (the decoder rejects
 // the stream), or are the source's, convert's, emit's or the context's. A rejected access unit in
 // the middle is counted in Corrupt and decoding goes on; a stream without one shown picture fails.
-func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert func(*h264.Picture) (T, error), emit func(Frame[T]) error) (DecodeStats, error) {
+func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert func(*yuv.Picture) (T, error), emit func(Frame[T]) error) (DecodeStats, error) {
 	threads := max(opts.Threads, 1)
 	maxW, maxH := opts.MaxWidth, opts.MaxHeight
 	if maxW <= 0 {
-		maxW = h264.MaxWidth
+		maxW = MaxWidth
 	}
 	if maxH <= 0 {
-		maxH = h264.MaxHeight
+		maxH = MaxHeight
 	}
 	if info := src.Info(); info.Width > maxW || info.Height > maxH {
 		return DecodeStats{}, fmt.Errorf("%w: %s: %dx%d is over the limit %dx%d", ErrUnsupported, info.URL, info.Width, info.Height, maxW, maxH)
@@ -85,7 +87,7 @@ func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	run := &decodeRun[T]{
-		ctx: ctx, cancel: cancel, convert: convert, maxW: maxW, maxH: maxH,
+		ctx: ctx, cancel: cancel, convert: convert, maxW: maxW, maxH: maxH, decoder: decoderFor(src.Info().Format),
 		slots:  make(chan struct{}, threads),
 		ranges: make(chan chan Frame[T], threads+1),
 	}
@@ -140,7 +142,8 @@ func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert 
 type decodeRun[T any] struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
-	convert func(*h264.Picture) (T, error)
+	convert func(*yuv.Picture) (T, error)
+	decoder decoderKind
 	maxW    int
 	maxH    int
 	slots   chan struct{}      // one token per decoder running: Threads
@@ -233,7 +236,7 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 	// machine's waits are not the decoder's): the goroutine keeps its thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	dec, err := h264.NewDecoder()
+	dec, err := r.decoder.open()
 	if err != nil {
 		r.fail(err)
 		return
@@ -251,7 +254,7 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 		r.stats.decodeNanos.Add(int64(cputime.Thread() - start - inEmit))
 		return err
 	}
-	emit := func(p *h264.Picture) error {
+	emit := func(p *yuv.Picture) error {
 		start := cputime.Thread()
 		defer func() { inEmit += cputime.Thread() - start }()
 		r.stats.decoded.Add(1)
@@ -290,25 +293,54 @@ func (r *decodeRun[T]) decodeRange(in <-chan selectedSample, out chan<- Frame[T]
 		}
 		pending[s.PTS] = s
 		if err := decoding(func() error { return dec.Decode(s.AnnexB, s.PTS, emit) }); err != nil {
-			if errors.Is(err, h264.ErrInvalid) {
+			if errors.Is(err, r.decoder.invalid) {
 				r.stats.corrupt.Add(1)
 				continue
 			}
-			r.fail(classify(err))
+			r.fail(r.decoder.classify(err))
 			return
 		}
 	}
-	if err := decoding(func() error { return dec.Flush(emit) }); err != nil && !errors.Is(err, h264.ErrInvalid) {
-		r.fail(classify(err))
+	if err := decoding(func() error { return dec.Flush(emit) }); err != nil && !errors.Is(err, r.decoder.invalid) {
+		r.fail(r.decoder.classify(err))
+	}
+}
+
+// pictureDecoder is what the decode stage needs of a video decoder: whole access units in,
+// pictures out in presentation order through emit (codec/h264 and codec/h265 both are one).
+type pictureDecoder interface {
+	Decode(accessUnit []byte, pts time.Duration, emit func(*yuv.Picture) error) error
+	Flush(emit func(*yuv.Picture) error) error
+	Close() error
+}
+
+// decoderKind is how to make the decoder of one format, and its error classes.
+type decoderKind struct {
+	open                 func() (pictureDecoder, error)
+	unsupported, invalid error
+}
+
+// decoderFor is the decoder of a stream's format. Each decoder decodes on its own goroutine's
+// thread: Threads parallelises whole IDR ranges instead, for either format.
+func decoderFor(f VideoFormat) decoderKind {
+	if f == FormatHEVC {
+		return decoderKind{
+			open:        func() (pictureDecoder, error) { return h265.NewDecoder(1) },
+			unsupported: h265.ErrUnsupported, invalid: h265.ErrInvalid,
+		}
+	}
+	return decoderKind{
+		open:        func() (pictureDecoder, error) { return h264.NewDecoder() },
+		unsupported: h264.ErrUnsupported, invalid: h264.ErrInvalid,
 	}
 }
 
 // classify puts the decoder's error classes under the codec package's.
-func classify(err error) error {
+func (k decoderKind) classify(err error) error {
 	switch {
-	case errors.Is(err, h264.ErrUnsupported):
+	case errors.Is(err, k.unsupported):
 		return fmt.Errorf("%w: %w", ErrUnsupported, err)
-	case errors.Is(err, h264.ErrInvalid):
+	case errors.Is(err, k.invalid):
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return err

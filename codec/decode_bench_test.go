@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // benchInput (the same as codec/h264's, which a test cannot import) makes (once, cached in bench/work/, which git ignores) a TIDAL-like 10 s, 30 fps
@@ -62,7 +62,7 @@ func BenchmarkDecodeStage(b *testing.B) {
 						src.next = 0
 						var err error
 						stats, err = Decode(context.Background(), src, DecodeOptions{FrameRate: fps, Threads: threads},
-							func(*h264.Picture) (struct{}, error) { return struct{}{}, nil },
+							func(*yuv.Picture) (struct{}, error) { return struct{}{}, nil },
 							func(Frame[struct{}]) error { return nil })
 						if err != nil {
 							b.Fatal(err)

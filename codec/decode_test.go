@@ -1,21 +1,20 @@
 package codec
 
 import (
-	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 const testdata = "../testdata"
@@ -23,48 +22,21 @@ const testdata = "../testdata"
 // readFrameMD5 reads FFmpeg's framemd5 of a fixture: presentation times and MD5s in order.
 func readFrameMD5(t testing.TB, name string) (pts []time.Duration, sums []string) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testdata, "expected", name+".framemd5"))
+	f, err := framemd5.Read(filepath.Join(testdata, "expected", name+".framemd5"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var num, den int64 = 1, 1
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if tb, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			n, d, _ := strings.Cut(tb, "/")
-			num, _ = strconv.ParseInt(n, 10, 64)
-			den, _ = strconv.ParseInt(d, 10, 64)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		p, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pts = append(pts, time.Duration(p*num*int64(time.Second)/den))
-		sums = append(sums, strings.TrimSpace(fields[5]))
+	for _, fr := range f.Frames {
+		pts, sums = append(pts, fr.PTS), append(sums, fr.MD5)
 	}
 	return pts, sums
 }
 
-// md5Of hashes a picture as FFmpeg's framemd5 does for yuv420p (rows of width bytes, Y U V).
-func md5Of(p *h264.Picture) (string, error) {
-	h := md5.New()
-	for r := range p.Height {
-		h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
-	}
-	cw, ch := (p.Width+1)/2, (p.Height+1)/2
-	for _, plane := range [][]byte{p.Cb, p.Cr} {
-		for r := range ch {
-			h.Write(plane[r*p.CStride : r*p.CStride+cw])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+// md5Of hashes a picture as FFmpeg's framemd5 does for yuv420p and yuv420p10le: rows of width
+// samples, Y U V, deeper samples as two little-endian bytes (CopyYUVFrame's packing).
+func md5Of(p *yuv.Picture) (string, error) {
+	sum := md5.Sum(CopyYUVFrame(p).Data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func decodeFixture(t testing.TB, file string, opts DecodeOptions) ([]Frame[string], DecodeStats, error) {
@@ -225,12 +197,12 @@ func TestDecodeErrors(t *testing.T) {
 		name    string
 		file    string
 		opts    DecodeOptions
-		convert func(*h264.Picture) (string, error)
+		convert func(*yuv.Picture) (string, error)
 		want    error
 	}{
 		{"4112 wide", "broken/too-wide-4112x32.mp4", DecodeOptions{}, md5Of, ErrUnsupported},
 		{"over MaxWidth option", "media/high-bframes-320x320-30fps.mp4", DecodeOptions{MaxWidth: 256, Threads: 2}, md5Of, ErrUnsupported},
-		{"convert error", "media/high-bframes-320x320-30fps.mp4", DecodeOptions{Threads: 2}, func(*h264.Picture) (string, error) { return "", convertFails }, convertFails},
+		{"convert error", "media/high-bframes-320x320-30fps.mp4", DecodeOptions{Threads: 2}, func(*yuv.Picture) (string, error) { return "", convertFails }, convertFails},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			decoders := h264.LiveDecoders()

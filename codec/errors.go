@@ -7,8 +7,8 @@ import "errors"
 // while the message says what failed and with what input.
 var (
 	// ErrUnsupported: the source is not something we can convert: not a video (HTML, JSON,
-	// empty), no H.264 track (audio only, HEVC only), dimensions over the limits, a master that
-	// points to a master.
+	// empty), no H.264 or H.265 track (audio only, Dolby Vision only), a format the decoders do
+	// not handle (H.265 4:2:2), dimensions over the limits, a master that points to a master.
 	ErrUnsupported = errors.New("unsupported source")
 	// ErrInvalid: the source claims to be a video we support but is broken: truncated, corrupt
 	// boxes, a bitstream the decoder rejects.

@@ -106,7 +106,7 @@ func (d *mp4Demuxer) queueFragment(moof *mp4.MoofBox, mdat *mp4.MdatBox) (int, e
 	}
 	first := len(d.queue) == 0 && !d.shiftSet
 	for i, fs := range full {
-		s, err := d.track.sampleAVCC(fs.Data)
+		s, err := d.track.accessUnitMP4(fs.Data)
 		if err != nil {
 			return 0, fmt.Errorf("mp4: %s: fragment at byte %d, sample %d: %w", d.in.name, moof.StartPos, i+1, err)
 		}

@@ -32,6 +32,7 @@ func FuzzPlaylist(f *testing.F) {
 	for _, file := range []string{
 		fixtures + "/hls/master.m3u8", fixtures + "/hls/video_sdr_160x160.m3u8",
 		fixtures + "/hls/video_ts_200x200.m3u8", fixtures + "/broken/master-of-master.m3u8",
+		fixtures + "/hevc/master-largest-hevc.m3u8",
 	} {
 		f.Add(mustRead(f, file))
 	}
@@ -44,7 +45,7 @@ func FuzzPlaylist(f *testing.F) {
 		switch lt {
 		case m3u8.MASTER:
 			vs := masterVariants(pl.(*m3u8.MasterPlaylist))
-			if i, err := ChooseVariant(vs, 80); err == nil && (i < 0 || i >= len(vs)) {
+			if i, _, err := ChooseVariant(vs, 80); err == nil && (i < 0 || i >= len(vs)) {
 				t.Fatalf("ChooseVariant = %d of %d", i, len(vs))
 			}
 		case m3u8.MEDIA:
@@ -72,6 +73,8 @@ func FuzzMP4(f *testing.F) {
 		fixtures + "/media/high-bframes-128x128-30fps.mp4",
 		fixtures + "/broken/too-wide-4112x32.mp4",
 		fixtures + "/broken/audio-only.mp4",
+		fixtures + "/hevc/main10-pq-160x160-30fps.mp4", // hvc1, hvcC, 10 bits, VUI colour
+		fixtures + "/broken/hevc-422-64x64.mp4",
 	} {
 		f.Add(mustRead(f, file))
 	}
@@ -88,6 +91,7 @@ func FuzzMP4(f *testing.F) {
 // FuzzMPEGTS: the same for MPEG-TS.
 func FuzzMPEGTS(f *testing.F) {
 	f.Add(mustRead(f, fixtures+"/hls/video_ts_200x200_0.ts")[:20*tsPacketSize])
+	f.Add(mustRead(f, fixtures+"/hevc/main-160x160-30fps.ts")[:40*tsPacketSize])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := openTS(memoryStream(data), "mpegts")
 		if err != nil {

@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -11,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 )
 
 // fixtures is the repository's testdata directory.
@@ -30,34 +29,13 @@ type frameExpectation struct {
 
 func readFramemd5(t *testing.T, name string) frameExpectation {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtures, "expected", name+".framemd5"))
-	if err != nil {
-		t.Fatal(err)
+	f, err := framemd5.Read(filepath.Join(fixtures, "expected", name+".framemd5"))
+	if err != nil || f.TimebaseNum != 1 {
+		t.Fatalf("%s: %v, time base %d/%d", name, err, f.TimebaseNum, f.TimebaseDen)
 	}
-	defer f.Close()
-	var e frameExpectation
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if tb, ok := strings.CutPrefix(line, "#tb 0: 1/"); ok {
-			e.timebase, _ = strconv.Atoi(tb)
-			continue
-		}
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		if len(fields) < 3 {
-			continue
-		}
-		pts, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			t.Fatalf("%s: %q: %v", name, line, err)
-		}
-		e.pts = append(e.pts, pts)
-	}
-	if e.timebase == 0 || len(e.pts) == 0 {
-		t.Fatalf("%s: no frames in framemd5", name)
+	e := frameExpectation{timebase: int(f.TimebaseDen)}
+	for _, fr := range f.Frames {
+		e.pts = append(e.pts, fr.Ticks)
 	}
 	return e
 }

@@ -23,6 +23,7 @@ type hlsChoice struct {
 	master   string    // the master's URL
 	variants []Variant // every variant, I-frame playlists included
 	chosen   int       // index in variants; -1 when the input was a media playlist
+	reason   string    // why the chosen variant was taken
 	media    string    // the media playlist's URL
 }
 
@@ -42,11 +43,11 @@ func openHLS(ctx context.Context, f *fetcher, in *mediaStream, opts OpenOptions)
 		if len(choice.variants) > MaxVariants {
 			return nil, nil, fmt.Errorf("%w: hls: %s: %d variants, more than %d", ErrUnsupported, in.name, len(choice.variants), MaxVariants)
 		}
-		i, err := ChooseVariant(choice.variants, opts.OutputSize)
+		i, reason, err := ChooseVariant(choice.variants, opts.OutputSize)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", in.name, err)
 		}
-		choice.chosen = i
+		choice.chosen, choice.reason = i, reason
 		v := choice.variants[i]
 		vloc, err := resolve(loc, v.URI)
 		if err != nil {

@@ -61,7 +61,7 @@ func TestPlaylistsParse(t *testing.T) {
 				if len(vs) != tt.variants || iframes != tt.iframes || hdr != tt.hdr {
 					t.Errorf("%d variants, %d I-frame, %d HDR; want %d, %d, %d", len(vs), iframes, hdr, tt.variants, tt.iframes, tt.hdr)
 				}
-				i, err := ChooseVariant(vs, 80)
+				i, _, err := ChooseVariant(vs, 80)
 				if err != nil || vs[i].URI != tt.chosen {
 					t.Errorf("ChooseVariant = %d (%+v), %v; want %s", i, vs[max(i, 0)], err, tt.chosen)
 				}

@@ -11,7 +11,7 @@ import (
 	"github.com/Eyevinn/mp4ff/mp4"
 )
 
-// mp4Demuxer reads the H.264 track of an ISO base media file (ISO/IEC 14496-12) front to back:
+// mp4Demuxer reads the H.264 or H.265 track of an ISO base media file (ISO/IEC 14496-12) front to back:
 // progressive (one moov with sample tables, before or after the mdat) or fragmented (an empty
 // moov with mvex, then moof/mdat pairs, section 8.8), including one made of a playlist's byte
 // ranges. Boxes are decoded with mp4ff: its header/body decoders work on an io.Reader, so the
@@ -19,7 +19,7 @@ import (
 type mp4Demuxer struct {
 	in        *mediaStream
 	container string
-	track     avcTrack
+	track     videoTrack
 	trackID   uint32
 	timescale uint32
 	trex      *mp4.TrexBox
@@ -198,25 +198,13 @@ func (d *mp4Demuxer) passMediaData(hdr mp4.BoxHeader, start int64) error {
 	return nil
 }
 
-// readMovie finds the H.264 track and reads its sample entry and, for a progressive file, its
+// readMovie finds the video track and reads its sample entry and, for a progressive file, its
 // sample table.
 func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 	if len(moov.Traks) > MaxTracks {
 		return fmt.Errorf("%w: mp4: %s: %d tracks, more than %d", ErrUnsupported, d.in.name, len(moov.Traks), MaxTracks)
 	}
-	var trak *mp4.TrakBox
-	var found []string
-	for _, t := range moov.Traks {
-		if t.Mdia == nil || t.Mdia.Hdlr == nil || t.Mdia.Minf == nil || t.Mdia.Minf.Stbl == nil || t.Mdia.Minf.Stbl.Stsd == nil || t.Tkhd == nil || t.Mdia.Mdhd == nil {
-			continue
-		}
-		stsd := t.Mdia.Minf.Stbl.Stsd
-		if stsd.AvcX != nil && stsd.AvcX.AvcC != nil {
-			trak = t
-			break
-		}
-		found = append(found, trackKind(t))
-	}
+	trak, found := chooseVideoTrack(moov.Traks)
 	if trak == nil {
 		if scheme, ok := encryptedVideo(moov); ok {
 			return fmt.Errorf("%w: mp4: %s: encrypted video is not supported (encv, protection scheme %s)", ErrUnsupported, d.in.name, scheme)
@@ -225,33 +213,26 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
 		}
-		return fmt.Errorf("%w: mp4: %s: no H.264 video track (%s)", ErrUnsupported, d.in.name, what)
+		return fmt.Errorf("%w: mp4: %s: no H.264 or H.265 video track (%s)", ErrUnsupported, d.in.name, what)
 	}
 	d.trackID = trak.Tkhd.TrackID
 	d.timescale = trak.Mdia.Mdhd.Timescale
 	if d.timescale == 0 {
 		return fmt.Errorf("%w: mp4: %s: track %d has timescale 0", ErrInvalid, d.in.name, d.trackID)
 	}
-	entry := trak.Mdia.Minf.Stbl.Stsd.AvcX
-	if err := d.track.setParameterSets(entry.AvcC.SPSnalus, entry.AvcC.PPSnalus); err != nil {
+	track, entry, err := newVideoTrack(trak.Mdia.Minf.Stbl.Stsd)
+	if err != nil {
 		return fmt.Errorf("mp4: %s: track %d: %w", d.in.name, d.trackID, err)
 	}
-	d.info = StreamInfo{
-		Container:    d.container,
-		Codec:        d.track.info.codec,
-		Profile:      d.track.info.profile,
-		Level:        d.track.info.level,
-		Width:        d.track.info.width,
-		Height:       d.track.info.height,
-		SampleAspect: d.track.info.aspect,
-	}
+	d.track = track
+	d.info = trackStreamInfo(d.container, track)
 	if a, ok := containerAspectRatio(trak.Tkhd, entry); ok {
 		d.info.SampleAspect = a
 	}
 	if d.in.loc != nil {
 		d.info.URL = displayName(d.in.loc)
 	}
-	if !d.track.hasInfo {
+	if _, hasSPS := track.streamInfo(); !hasSPS {
 		d.info.Codec = entry.Type()
 		d.info.Width, d.info.Height = int(entry.Width), int(entry.Height)
 		if d.info.Width > MaxWidth || d.info.Height > MaxHeight {

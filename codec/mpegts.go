@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,18 +16,18 @@ import (
 // tsClock is the MPEG-TS system clock for PTS and DTS (ISO/IEC 13818-1 2.4.3.7): 90 kHz.
 const tsClock = 90000
 
-// tsDemuxer reads the H.264 stream of an MPEG-TS (ISO/IEC 13818-1; the HLS segment format of
-// RFC 8216 section 3.2) with mediacommon's reader, which reassembles PES packets into access
-// units.
+// tsDemuxer reads the H.264 or H.265 stream of an MPEG-TS (ISO/IEC 13818-1; the HLS segment
+// format of RFC 8216 section 3.2) with mediacommon's reader, which reassembles PES packets into
+// access units.
 type tsDemuxer struct {
 	in       *mediaStream
 	reader   *mpegts.Reader
-	track    avcTrack
+	track    videoTrack
 	dtsClock mpegts.TimeDecoder // unwraps the 33-bit DTS
 	queue    []tickSample
 	info     StreamInfo
 	shift    int64
-	started  bool // an IDR has been seen; samples before it cannot be decoded and are dropped
+	started  bool // a random access point has been seen; samples before it cannot be decoded and are dropped
 	eof      bool
 	lastDur  uint32
 }
@@ -38,52 +39,55 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 		return nil, d.fail(fmt.Errorf("mpegts: %s: no program tables: %w", in.name, err))
 	}
 	var found []string
-	var video *mpegts.Track
+	var video, hevcVideo *mpegts.Track
 	for _, t := range d.reader.Tracks() {
-		if _, ok := t.Codec.(*tscodecs.H264); ok {
-			video = t
-			break
+		switch t.Codec.(type) {
+		case *tscodecs.H264:
+			video = cmp.Or(video, t)
+		case *tscodecs.H265:
+			hevcVideo = cmp.Or(hevcVideo, t)
+		default:
+			found = append(found, tsCodecName(t.Codec))
 		}
-		found = append(found, tsCodecName(t.Codec))
 	}
-	if video == nil {
+	d.reader.OnDecodeError(func(error) {}) // damaged packets are skipped, as players do
+	switch {
+	case video != nil: // H.264 first, as in MP4: OpenH264 is the cheaper decoder
+		d.track = &avcTrack{}
+		d.reader.OnDataH264(video, d.onAccessUnit)
+	case hevcVideo != nil:
+		// Parameter sets come in band in a transport stream: "hev1" in RFC 6381 terms.
+		d.track = &hevcTrack{entry: "hev1"}
+		d.reader.OnDataH265(hevcVideo, d.onAccessUnit)
+	default:
 		what := "no tracks"
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
 		}
-		return nil, fmt.Errorf("%w: mpegts: %s: no H.264 track (%s)", ErrUnsupported, in.name, what)
+		return nil, fmt.Errorf("%w: mpegts: %s: no H.264 or H.265 track (%s)", ErrUnsupported, in.name, what)
 	}
-	d.reader.OnDecodeError(func(error) {}) // damaged packets are skipped, as players do
-	d.reader.OnDataH264(video, d.onAccessUnit)
 	if err := d.fill(2); err != nil && err != io.EOF {
 		return nil, err
 	}
 	if len(d.queue) == 0 {
-		return nil, fmt.Errorf("%w: mpegts: %s: no H.264 IDR picture", ErrInvalid, in.name)
+		return nil, fmt.Errorf("%w: mpegts: %s: no random access picture (IDR, CRA, BLA)", ErrInvalid, in.name)
 	}
 	d.shift = d.queue[0].pts
 	durs := map[uint32]int{}
 	if len(d.queue) > 1 {
 		durs[uint32(d.queue[1].dts-d.queue[0].dts)]++
 	}
-	fps := d.track.info.fps
+	sps, _ := d.track.streamInfo()
+	fps := sps.fps
 	if fps <= 0 || fps > 300 {
 		fps = 0
 		if best := mostCommon(durs); best > 0 {
 			fps = float64(tsClock) / float64(best)
 		}
 	}
-	d.info = StreamInfo{
-		Container: container,
-		Codec:     d.track.info.codec,
-		Profile:   d.track.info.profile,
-		Level:     d.track.info.level,
-		Width:     d.track.info.width,
-		Height:    d.track.info.height,
-		FrameRate: fps,
-		// MPEG-TS has no pixel aspect of its own: the SPS says it.
-		SampleAspect: d.track.info.aspect,
-	}
+	// MPEG-TS has no pixel aspect of its own: the SPS says it.
+	d.info = trackStreamInfo(container, d.track)
+	d.info.FrameRate = fps
 	if in.loc != nil {
 		d.info.URL = displayName(in.loc)
 	}
@@ -99,11 +103,11 @@ func tsCodecName(c tscodecs.Codec) string {
 }
 
 func (d *tsDemuxer) onAccessUnit(pts, dts int64, au [][]byte) error {
-	s, err := d.track.sample(au)
+	s, randomAccess, err := d.track.accessUnit(au)
 	if err != nil {
 		return err
 	}
-	if !d.started && !s.IDR {
+	if !d.started && !randomAccess {
 		return nil
 	}
 	d.started = true

@@ -36,12 +36,21 @@ type ProbeResult struct {
 	// Variants of an HLS master, in playlist order; Chosen is the index of the one read.
 	Variants []Variant `json:"variants,omitempty"`
 	Chosen   *int      `json:"chosenVariant,omitempty"`
+	// ChosenBecause says which rule of ChooseVariant took the chosen variant.
+	ChosenBecause string `json:"chosenBecause,omitempty"`
 	// RenditionsMissing are the smaller renditions a rule named that the origin did not have,
 	// tried in this order before URL was read.
 	RenditionsMissing []string `json:"renditionsMissing,omitempty"`
 	// Truncated says where the source ends inside itself, when it does (Frames counts the
 	// samples before the cut).
 	Truncated string `json:"truncated,omitempty"`
+
+	// Format is "h264" or "hevc", as ffprobe's codec_name; BitDepth the luma bits per sample.
+	Format   string `json:"format"`
+	BitDepth int    `json:"bitDepth,omitempty"`
+	// VideoRange is the stream's transfer function as its VUI says: SDR, PQ or HLG (a
+	// conversion tone maps PQ and HLG to SDR).
+	VideoRange string `json:"videoRange,omitempty"`
 }
 
 // Probe opens a source as Open does and reads it through (without decoding) to count its
@@ -67,6 +76,7 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 		URL:               info.URL,
 	}
 	r.DisplayWidth, r.DisplayHeight = info.SampleAspect.DisplaySize(info.Width, info.Height)
+	r.Format, r.BitDepth, r.VideoRange = info.Format.String(), info.BitDepth, info.Transfer
 	var last time.Duration
 	count := 0
 	for {
@@ -97,7 +107,7 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
 		if h.chosen >= 0 {
 			chosen := h.chosen
-			r.Chosen = &chosen
+			r.Chosen, r.ChosenBecause = &chosen, h.reason
 		}
 	}
 	return r, nil

@@ -120,8 +120,8 @@ func (d *mp4Demuxer) readSampleTable(stbl *mp4.StblBox) error {
 // it gives a plausible one, as a variable-rate stream's durations do not; else the most common
 // sample duration.
 func (d *mp4Demuxer) nominalRate(durations map[uint32]int) float64 {
-	if fps := d.track.info.fps; fps > 0 && fps <= 300 {
-		return fps
+	if sps, _ := d.track.streamInfo(); sps.fps > 0 && sps.fps <= 300 {
+		return sps.fps
 	}
 	if best := mostCommon(durations); best > 0 {
 		return float64(d.timescale) / float64(best)
@@ -152,7 +152,7 @@ func (d *mp4Demuxer) nextProgressive() (tickSample, error) {
 	if err != nil {
 		return tickSample{}, fmt.Errorf("mp4: sample %d: %w", d.next, err)
 	}
-	s, err := d.track.sampleAVCC(data)
+	s, err := d.track.accessUnitMP4(data)
 	if err != nil {
 		return tickSample{}, fmt.Errorf("mp4: %s: sample %d: %w", d.in.name, d.next, err)
 	}

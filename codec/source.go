@@ -1,5 +1,6 @@
 // Package codec is what comes in: fetching sources (files, HTTP, HLS with byte ranges), demuxing
-// MP4, fragmented MP4 and MPEG-TS, and decoding H.264 (through codec/h264) into pictures.
+// MP4, fragmented MP4 and MPEG-TS, and decoding H.264 (through codec/h264) and H.265 (through
+// codec/h265) into pictures (codec/yuv).
 package codec
 
 import (
@@ -7,10 +8,12 @@ import (
 	"time"
 )
 
-// Sample is one H.264 access unit in decoding order, as the demuxer hands it to the decoder.
+// Sample is one H.264 or H.265 access unit in decoding order, as the demuxer hands it to the
+// decoder.
 type Sample struct {
-	// AnnexB is the whole access unit with start codes (ISO/IEC 14496-10 Annex B). Parameter
-	// sets are put in front of every IDR picture, so decoding may start at any IDR.
+	// AnnexB is the whole access unit with start codes (ISO/IEC 14496-10 and ITU-T H.265 Annex
+	// B). Parameter sets are put in front of every IDR picture (for H.265 also CRA and BLA), so
+	// decoding may start at any of them.
 	AnnexB []byte
 	// DTS and PTS are the decoding and presentation times from the start of the stream
 	// (the first presentation time of the stream is zero).
@@ -20,19 +23,40 @@ type Sample struct {
 	// IDR is set when the access unit holds an IDR picture: no picture after it refers to one
 	// before it (clause 3.69).
 	IDR bool
-	// NonReference is set when every slice has nal_ref_idc == 0 (clause 7.4.1): no other picture
-	// refers to it, so it need not be decoded when its frame is not shown.
+	// NonReference is set when no other picture refers to this one, so it need not be decoded
+	// when its frame is not shown: in H.264 every slice has nal_ref_idc 0 (clause 7.4.1); in
+	// H.265 every slice is of a sub-layer non-reference type (TRAIL_N, TSA_N, STSA_N, RADL_N,
+	// RASL_N) in the highest sub-layer.
 	NonReference bool
+}
+
+// VideoFormat is the coding format of a stream.
+type VideoFormat uint8
+
+const (
+	FormatH264 VideoFormat = iota // ITU-T H.264 | ISO/IEC 14496-10, decoded with OpenH264
+	FormatHEVC                    // ITU-T H.265 | ISO/IEC 23008-2, decoded with libde265
+)
+
+// String names the format as ffprobe's codec_name does.
+func (f VideoFormat) String() string {
+	if f == FormatHEVC {
+		return "hevc"
+	}
+	return "h264"
 }
 
 // StreamInfo describes the video track of a source, as far as the container tells.
 type StreamInfo struct {
-	Container string // "mp4", "fmp4", "hls-fmp4", "hls-ts"
-	Codec     string // RFC 6381 codec string, e.g. "avc1.64001f"
-	Profile   string // e.g. "High"
-	Level     string // e.g. "3.1"
-	Width     int    // picture size after SPS cropping
-	Height    int    //
+	Container string      // "mp4", "fmp4", "hls-fmp4", "hls-ts"
+	Format    VideoFormat // which decoder the samples need
+	Codec     string      // RFC 6381 codec string, e.g. "avc1.64001f", "hvc1.2.4.L93.B0"
+	Profile   string      // e.g. "High", "Main 10"
+	Level     string      // e.g. "3.1"
+	BitDepth  int         // luma bits per sample, e.g. 8 or 10; 0 when unknown
+	Transfer  string      // "SDR", "PQ" or "HLG", as HLS's VIDEO-RANGE names them
+	Width     int         // picture size after SPS cropping
+	Height    int         //
 	// SampleAspect is the shape of the picture's samples: from the MP4 sample entry's pasp box
 	// when it has one, else from the SPS (square when neither says). The picture is shown at
 	// SampleAspect.DisplaySize(Width, Height).
@@ -43,7 +67,7 @@ type StreamInfo struct {
 	URL          string        // the URL (or path) the media was actually read from
 }
 
-// Source is a demuxed H.264 video track: samples in decoding order.
+// Source is a demuxed H.264 or H.265 video track: samples in decoding order.
 type Source interface {
 	Info() StreamInfo
 	// Next returns the next sample, or io.EOF after the last one. The sample's AnnexB slice is

@@ -2,46 +2,78 @@ package codec
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 
-	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
-// YUVFrame is a decoded picture copied out of the decoder: 8-bit 4:2:0, the planes packed
-// without padding (Y, then Cb, then Cr, rows of Width and (Width+1)/2 bytes).
+// YUVFrame is a decoded picture copied out of the decoder: 4:2:0, the planes packed without
+// padding (Y, then Cb, then Cr, rows of Width and (Width+1)/2 samples), one byte per sample at 8
+// bits, two (little-endian) above, as FFmpeg's yuv420p and yuv420p10le.
 type YUVFrame struct {
 	Width, Height int
-	Colour        h264.Colour
+	BitDepth      int
+	Colour        yuv.Colour
 	Data          []byte
 }
 
 // CopyYUVFrame copies a picture, which is valid only while the decoder's emit runs.
-func CopyYUVFrame(p *h264.Picture) YUVFrame {
-	cw, ch := (p.Width+1)/2, (p.Height+1)/2
-	f := YUVFrame{Width: p.Width, Height: p.Height, Colour: p.Colour, Data: make([]byte, 0, p.Width*p.Height+2*cw*ch)}
-	for r := range p.Height {
-		f.Data = append(f.Data, p.Y[r*p.YStride:r*p.YStride+p.Width]...)
+func CopyYUVFrame(p *yuv.Picture) YUVFrame {
+	cw, ch := p.ChromaSize()
+	f := YUVFrame{Width: p.Width, Height: p.Height, BitDepth: p.BitDepth, Colour: p.Colour}
+	f.Data = make([]byte, 0, f.frameSize())
+	if !p.HighBitDepth() {
+		for r := range p.Height {
+			f.Data = append(f.Data, p.Y[r*p.YStride:r*p.YStride+p.Width]...)
+		}
+		for _, plane := range [][]byte{p.Cb, p.Cr} {
+			for r := range ch {
+				f.Data = append(f.Data, plane[r*p.CStride:r*p.CStride+cw]...)
+			}
+		}
+		return f
 	}
-	for _, plane := range [][]byte{p.Cb, p.Cr} {
+	put := func(row []uint16) {
+		for _, v := range row {
+			f.Data = binary.LittleEndian.AppendUint16(f.Data, v)
+		}
+	}
+	for r := range p.Height {
+		put(p.Y16[r*p.YStride : r*p.YStride+p.Width])
+	}
+	for _, plane := range [][]uint16{p.Cb16, p.Cr16} {
 		for r := range ch {
-			f.Data = append(f.Data, plane[r*p.CStride:r*p.CStride+cw]...)
+			put(plane[r*p.CStride : r*p.CStride+cw])
 		}
 	}
 	return f
 }
 
+// frameSize is the bytes of the frame's packed planes.
+func (f YUVFrame) frameSize() int {
+	n := f.Width*f.Height + 2*((f.Width+1)/2)*((f.Height+1)/2)
+	if f.BitDepth > 8 {
+		n *= 2
+	}
+	return n
+}
+
 // Y4MWriter writes frames as a YUV4MPEG2 stream, with the header FFmpeg writes for
 // `-f yuv4mpegpipe -pix_fmt yuv420p` (libavformat/yuv4mpegenc.c): the chroma siting tag follows
-// the SPS's chroma location, C420mpeg2 for H.264's default (left), C420jpeg for centred. The
-// header is written with the first frame, whose size every later frame must have.
+// the SPS's chroma location, C420mpeg2 for the default (left), C420jpeg for centred; deeper
+// frames are C420p10 (C420p9, C420p12…) as for yuv420p10le, whose tag FFmpeg writes without a
+// siting. The header is written with the first frame, whose size and depth every later frame
+// must have.
 type Y4MWriter struct {
 	w      *bufio.Writer
 	rate   string // F field, "num:den"
 	aspect string // A field, "num:den"
 	width  int    // of the first frame; 0 before it
 	height int
+	depth  int
 	frames int
 	err    error // first write error; later writes do nothing
 }
@@ -58,16 +90,18 @@ func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
 	if y.err != nil {
 		return y.err
 	}
-	if want := f.Width*f.Height + 2*((f.Width+1)/2)*((f.Height+1)/2); len(f.Data) != want || f.Width <= 0 {
-		return fmt.Errorf("y4m: frame %d: %d bytes for %dx%d, want %d", y.frames, len(f.Data), f.Width, f.Height, want)
+	if want := f.frameSize(); len(f.Data) != want || f.Width <= 0 || f.BitDepth < 8 || f.BitDepth > 16 {
+		return fmt.Errorf("y4m: frame %d: %d bytes for %dx%d at %d bits, want %d", y.frames, len(f.Data), f.Width, f.Height, f.BitDepth, want)
 	}
 	if y.width == 0 {
-		y.width, y.height = f.Width, f.Height
+		y.width, y.height, y.depth = f.Width, f.Height, f.BitDepth
 		siting := " C420jpeg XYSCSS=420JPEG"
-		switch f.Colour.ChromaLoc {
-		case 0:
+		switch {
+		case f.BitDepth > 8:
+			siting = fmt.Sprintf(" C420p%d XYSCSS=420P%d", f.BitDepth, f.BitDepth)
+		case f.Colour.ChromaLoc == 0:
 			siting = " C420mpeg2 XYSCSS=420MPEG2"
-		case 2:
+		case f.Colour.ChromaLoc == 2:
 			siting = " C420paldv XYSCSS=420PALDV"
 		}
 		colourRange := ""
@@ -75,8 +109,8 @@ func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
 			colourRange = " XCOLORRANGE=FULL"
 		}
 		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A%s%s%s\n", f.Width, f.Height, y.rate, y.aspect, siting, colourRange)
-	} else if f.Width != y.width || f.Height != y.height {
-		return fmt.Errorf("y4m: frame %d is %dx%d, the stream %dx%d", y.frames, f.Width, f.Height, y.width, y.height)
+	} else if f.Width != y.width || f.Height != y.height || f.BitDepth != y.depth {
+		return fmt.Errorf("y4m: frame %d is %dx%d at %d bits, the stream %dx%d at %d", y.frames, f.Width, f.Height, f.BitDepth, y.width, y.height, y.depth)
 	}
 	if y.err == nil {
 		_, y.err = io.WriteString(y.w, "FRAME\n")

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // Writing every picture of the 128x128 fixture gives FFmpeg's header byte for byte and the
@@ -33,7 +33,7 @@ func TestY4MWriterMatchesFFmpeg(t *testing.T) {
 	var got bytes.Buffer
 	w := NewY4MWriter(&got, 30, AspectRatio{})
 	_, err = Decode(context.Background(), openFixture(t, filepath.Join(testdata, "media", name+".mp4")), DecodeOptions{},
-		func(p *h264.Picture) (YUVFrame, error) { return CopyYUVFrame(p), nil },
+		func(p *yuv.Picture) (YUVFrame, error) { return CopyYUVFrame(p), nil },
 		func(f Frame[YUVFrame]) error { return w.WriteFrame(f.Value) })
 	if err != nil {
 		t.Fatal(err)
@@ -60,10 +60,10 @@ func TestY4MRate(t *testing.T) {
 
 func TestY4MWriterRejectsSizeChange(t *testing.T) {
 	w := NewY4MWriter(io.Discard, 24, AspectRatio{})
-	if err := w.WriteFrame(YUVFrame{Width: 2, Height: 2, Data: make([]byte, 6)}); err != nil {
+	if err := w.WriteFrame(YUVFrame{Width: 2, Height: 2, BitDepth: 8, Data: make([]byte, 6)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.WriteFrame(YUVFrame{Width: 4, Height: 2, Data: make([]byte, 12)}); err == nil {
+	if err := w.WriteFrame(YUVFrame{Width: 4, Height: 2, BitDepth: 8, Data: make([]byte, 12)}); err == nil {
 		t.Error("a frame of another size was written")
 	}
 }

@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// arm64Libs is where Debian's multiarch arm64 packages (libc6:arm64, libopenh264-dev:arm64) put
-// their libraries: the glibc the arm64 runtime image carries, and OpenH264's static library.
+// arm64Libs is where Debian's multiarch arm64 packages (libc6:arm64, libopenh264-dev:arm64,
+// libde265-dev:arm64) put their libraries: the glibc the arm64 runtime image carries, OpenH264's
+// static library, and libde265's shared one, which the image carries too.
 const arm64Libs = "/usr/lib/aarch64-linux-gnu"
 
 // needArm64Toolchain skips the test unless this host can cross-build for arm64 and run the
@@ -33,6 +34,9 @@ func needArm64Toolchain(t *testing.T) string {
 	}
 	if _, err := os.Stat(filepath.Join(arm64Libs, "libopenh264.a")); err != nil {
 		missing = append(missing, "libopenh264-dev:arm64")
+	}
+	if _, err := os.Stat(filepath.Join(arm64Libs, "libde265.so")); err != nil {
+		missing = append(missing, "libde265-dev:arm64")
 	}
 	if len(missing) > 0 {
 		t.Skipf("the arm64 cross toolchain is not installed (%s): `make test-arm64` installs it (scripts/install-deps.sh arm64) and runs this test",
@@ -54,9 +58,10 @@ func underQemu(ctx context.Context, qemu, bin string, args ...string) *exec.Cmd 
 }
 
 // TestArm64BinaryMatchesAmd64 cross-builds the arm64 binary as the Dockerfile does for
-// TARGETARCH=arm64, checks that it needs only the arm64 runtime image's glibc, and runs it under
-// qemu-user on fixtures of every container the service reads (MP4: progressive, fragmented,
-// moov at the end; MPEG-TS through HLS): each GIF must be byte for byte the host build's.
+// TARGETARCH=arm64, checks that it needs only the arm64 runtime image's glibc and the libde265
+// shipped beside it, and runs it under qemu-user on fixtures of every container the service reads
+// (MP4: progressive, fragmented, moov at the end; MPEG-TS through HLS; HEVC Main 10 in MP4 and
+// an HEVC master): each GIF must be byte for byte the host build's.
 func TestArm64BinaryMatchesAmd64(t *testing.T) {
 	qemu := needArm64Toolchain(t)
 	host := serverBinary(t)
@@ -76,7 +81,7 @@ func TestArm64BinaryMatchesAmd64(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := underQemu(ctx, qemu, arm64, "version").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "server deploy-test") || !strings.Contains(string(out), "OpenH264 ") {
+	if err != nil || !strings.Contains(string(out), "server deploy-test") || !strings.Contains(string(out), "OpenH264 ") || !strings.Contains(string(out), "libde265 ") {
 		t.Fatalf("server version (arm64, qemu): %v\n%s", err, out)
 	}
 
@@ -84,7 +89,8 @@ func TestArm64BinaryMatchesAmd64(t *testing.T) {
 	if err != nil || len(fixtures) < 5 {
 		t.Fatalf("testdata/media: %d fixtures (%v)", len(fixtures), err)
 	}
-	fixtures = append(fixtures, repoFile(t, "testdata/hls/master-ts.m3u8"))
+	fixtures = append(fixtures, repoFile(t, "testdata/hls/master-ts.m3u8"),
+		repoFile(t, "testdata/hevc/main10-250x142-24fps.mp4"), repoFile(t, "testdata/hevc/master-hevc-only.m3u8"))
 	dir := t.TempDir()
 	for _, fixture := range fixtures {
 		name := filepath.Base(fixture)

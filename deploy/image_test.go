@@ -183,8 +183,11 @@ func TestDockerfileUsesBuildScript(t *testing.T) {
 	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool { return strings.HasPrefix(s, `scripts/install-deps.sh build "${TARGETARCH}"`) }) {
 		t.Errorf("build stage does not install its packages with scripts/install-deps.sh build \"${TARGETARCH}\": %q", build.lines["RUN"])
 	}
-	if !strings.Contains(readRepoFile(t, "scripts/install-deps.sh"), "\nbuild_packages=(libopenh264-dev ") {
-		t.Errorf("scripts/install-deps.sh: build_packages does not start with libopenh264-dev")
+	if !strings.Contains(readRepoFile(t, "scripts/install-deps.sh"), "\nbuild_packages=(libopenh264-dev libde265-dev ") {
+		t.Errorf("scripts/install-deps.sh: build_packages does not start with libopenh264-dev libde265-dev")
+	}
+	if !slices.Contains(build.lines["RUN"], "GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root") {
+		t.Errorf("build stage does not run GOARCH=${TARGETARCH} scripts/runtime-libs.sh /out/root: %q", build.lines["RUN"])
 	}
 	if !slices.ContainsFunc(build.lines["RUN"], func(s string) bool {
 		return strings.Contains(s, "GOARCH=${TARGETARCH} VERSION=${VERSION} scripts/build-static.sh /out/server")
@@ -195,8 +198,8 @@ func TestDockerfileUsesBuildScript(t *testing.T) {
 	if !strings.HasPrefix(run.from, "gcr.io/distroless/cc-debian12") {
 		t.Errorf("runtime FROM %q, want gcr.io/distroless/cc-debian12", run.from)
 	}
-	if got := run.lines["COPY"]; len(got) != 1 || got[0] != "--from=build /out/server /server" {
-		t.Errorf("runtime COPY %q, want only the binary", got)
+	if got := run.lines["COPY"]; !slices.Equal(got, []string{"--from=build /out/server /server", "--from=build /out/root/ /"}) {
+		t.Errorf("runtime COPY %q, want only the binary and scripts/runtime-libs.sh's tree", got)
 	}
 	if got := run.lines["USER"]; len(got) != 1 || strings.HasPrefix(got[0], "0") || strings.HasPrefix(got[0], "root") {
 		t.Errorf("runtime USER %q, want a non-root user", got)
@@ -295,18 +298,32 @@ func runtimeLibraries(t *testing.T, arch string) []string {
 	return libs
 }
 
-// checkRuntimeNeeds: the binary asks the dynamic loader for nothing but the runtime packages'
-// libraries of arch, and for its loader by a path those packages hold. It returns the file
-// names of those libraries.
-func checkRuntimeNeeds(t *testing.T, bin, arch string) map[string]bool {
+// shippedLibraries runs scripts/runtime-libs.sh for arch, as the Dockerfile's build stage does,
+// into a temporary tree, and returns the tree and its shared objects (by path in the image).
+func shippedLibraries(t *testing.T, arch string) (tree string, libs []string) {
 	t.Helper()
-	libs := runtimeLibraries(t, arch)
-	have := map[string]bool{}
-	for _, l := range libs {
-		have[filepath.Base(l)] = true
+	tree = t.TempDir()
+	cmd := exec.Command(repoFile(t, "scripts/runtime-libs.sh"), tree)
+	cmd.Env = append(os.Environ(), "GOARCH="+arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("GOARCH=%s scripts/runtime-libs.sh: %v\n%s", arch, err, out)
 	}
+	err := filepath.WalkDir(tree, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.Contains(d.Name(), ".so") {
+			libs = append(libs, strings.TrimPrefix(path, tree))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree, libs
+}
 
-	f, err := elf.Open(bin)
+// neededLibraries is an ELF file's DT_NEEDED entries.
+func neededLibraries(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := elf.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +332,42 @@ func checkRuntimeNeeds(t *testing.T, bin, arch string) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return needed
+}
+
+// checkRuntimeNeeds: the binary asks the dynamic loader for nothing but the runtime packages'
+// libraries of arch and what scripts/runtime-libs.sh ships beside it (libde265, LGPL-3.0: it
+// must be loaded, not linked in, so that it can be replaced), which in turn needs nothing but
+// the runtime packages' libraries; and for its loader by a path those packages hold. It returns
+// the file names of those libraries.
+func checkRuntimeNeeds(t *testing.T, bin, arch string) map[string]bool {
+	t.Helper()
+	libs := runtimeLibraries(t, arch)
+	have := map[string]bool{}
+	for _, l := range libs {
+		have[filepath.Base(l)] = true
+	}
+	tree, shipped := shippedLibraries(t, arch)
+	t.Logf("%s: shipped beside the binary: %v", arch, shipped)
+	for _, l := range shipped {
+		for _, n := range neededLibraries(t, filepath.Join(tree, l)) {
+			if !have[n] {
+				t.Errorf("%s needs %s, which is not in %v (distroless cc-debian12)", l, n, runtimePackages)
+			}
+		}
+		have[filepath.Base(l)] = true
+	}
+
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	needed := neededLibraries(t, bin)
 	t.Logf("%s DT_NEEDED: %v", arch, needed)
+	if !slices.Contains(needed, "libde265.so.0") {
+		t.Errorf("the binary does not load libde265.so.0: libde265 (LGPL-3.0-or-later) must be linked dynamically")
+	}
 	for _, n := range needed {
 		if !have[n] {
 			t.Errorf("the binary needs %s, which is not in %v (distroless cc-debian12)", n, runtimePackages)
@@ -401,6 +453,16 @@ func distrolessRoot(t *testing.T) string {
 	for _, lib := range runtimeLibraries(t, hostArch(t)) {
 		copyInto(lib, lib, 0o755)
 	}
+	tree, _ := shippedLibraries(t, hostArch(t))
+	err := filepath.WalkDir(tree, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			copyInto(path, strings.TrimPrefix(path, tree), 0o644)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// dpkg names the loader by its multiarch path; the ELF interpreter is the ABI's /lib64 one,
 	// which Debian's libc6 also ships (a symlink there): give it the same file.
 	if _, err := os.Stat("/lib64/ld-linux-x86-64.so.2"); err == nil {
@@ -457,7 +519,8 @@ func needRoot(t *testing.T) {
 func notBuiltYet(out []byte) bool { return bytes.Contains(out, []byte("not built yet")) }
 
 // TestImageVersionInDistrolessRoot: the binary starts with nothing but the runtime image's
-// files (the loader finds every library) and reports the OpenH264 linked into it.
+// files (the loader finds every library, libde265 among them) and reports the OpenH264 linked
+// into it and the libde265 it loaded.
 func TestImageVersionInDistrolessRoot(t *testing.T) {
 	needRoot(t)
 	root := distrolessRoot(t)
@@ -468,15 +531,45 @@ func TestImageVersionInDistrolessRoot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server version in the distroless root: %v\n%s", err, out)
 	}
-	want, err := exec.Command("pkg-config", "--modversion", "openh264").Output()
+	openh264, err := exec.Command("pkg-config", "--modversion", "openh264").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"server deploy-test", "OpenH264 " + strings.TrimSpace(string(want))} {
+	libde265, err := exec.Command("pkg-config", "--modversion", "libde265").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"server deploy-test", "OpenH264 " + strings.TrimSpace(string(openh264)), "libde265 " + strings.TrimSpace(string(libde265))} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("server version printed %q, want it to contain %q", out, w)
 		}
 	}
+}
+
+// TestImageConvertsHEVCInDistrolessRoot: in the same root, as nonroot, the binary converts a
+// Main 10 HEVC source: libde265 is there, and so is everything it needs (libstdc++, libgcc_s).
+// In process: the root has no /proc, where the decode worker finds its executable.
+func TestImageConvertsHEVCInDistrolessRoot(t *testing.T) {
+	needRoot(t)
+	root := distrolessRoot(t)
+	src, err := os.ReadFile(repoFile(t, "testdata/hevc/main10-250x142-24fps.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "home/nonroot/cover.mp4"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := inRoot(ctx, root, nil, "convert", "-isolate=false", "/home/nonroot/cover.mp4", "/tmp/cover.gif").CombinedOutput()
+	if err != nil {
+		t.Fatalf("server convert in the distroless root: %v\n%s", err, out)
+	}
+	gif, err := os.ReadFile(filepath.Join(root, "tmp/cover.gif"))
+	if err != nil || !bytes.HasPrefix(gif, []byte("GIF89a")) || !bytes.Contains(out, []byte("frames out 48,")) {
+		t.Errorf("no GIF of 48 frames (%v): %s", err, out)
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
 }
 
 // TestImageServesInDistrolessRoot: in the same root, as nonroot, with the environment compose

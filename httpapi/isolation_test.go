@@ -23,11 +23,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// A decoder crash, of each kind, in the real service: two conversions run at once and one of
-// them crashes; a cached GIF is read meanwhile. The crashing one answers a clean 500 (or, when
-// it crashes after GIF bytes went out, an aborted response), caches nothing, frees its job slot
-// and counts as decoder_crash; the other completes with the GIF an in-process conversion makes;
-// the service stays up with no worker left behind.
+// A decoder crash, of each kind (OpenH264's, and libde265's for an HEVC source), in the real
+// service: two conversions run at once and one of them crashes; a cached GIF is read meanwhile.
+// The crashing one answers a clean 500 (or, when it crashes after GIF bytes went out, an aborted
+// response), caches nothing, frees its job slot and counts as decoder_crash; the other completes
+// with the GIF an in-process conversion makes; the service stays up with no worker left behind.
 func TestDecoderCrashCostsOneConversion(t *testing.T) {
 	const (
 		goodPath   = "/media/high-bframes-320x320-30fps.mp4"
@@ -65,20 +65,30 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 	origin, _ := startOrigin(t, mux)
 	run := 0
 
+	const hevcPath = "/hevc/main-192x192-30fps.mp4" // the crash is libde265's (h265.Fault); 72 frames
 	cases := []struct {
 		kind   string
 		after  int // the picture the worker crashes at
 		worker pipeline.WorkerOptions
+		source string // under /crash/; "": goodPath
 	}{
-		{"segv", 1, pipeline.WorkerOptions{}},
-		{"abort", 1, pipeline.WorkerOptions{}},
-		{"oom", 1, pipeline.WorkerOptions{MaxMemory: 192 << 20}},
-		{"hang", 1, pipeline.WorkerOptions{MaxCPU: time.Second}},
-		{"segv", 60, pipeline.WorkerOptions{}}, // after the first GIF bytes were streamed (the palette window)
+		{"segv", 1, pipeline.WorkerOptions{}, ""},
+		{"abort", 1, pipeline.WorkerOptions{}, ""},
+		{"oom", 1, pipeline.WorkerOptions{MaxMemory: 192 << 20}, ""},
+		{"hang", 1, pipeline.WorkerOptions{MaxCPU: time.Second}, ""},
+		{"segv", 60, pipeline.WorkerOptions{}, ""}, // after the first GIF bytes were streamed (the palette window)
+		{"segv", 1, pipeline.WorkerOptions{}, hevcPath},
+		{"segv", 60, pipeline.WorkerOptions{}, hevcPath},
 	}
 	for _, sk := range storeKinds {
 		for _, c := range cases {
-			t.Run(sk.name+"/"+c.kind+"@"+strconv.Itoa(c.after), func(t *testing.T) {
+			decoder := "h264"
+			if c.source != "" {
+				decoder = "hevc"
+			} else {
+				c.source = goodPath
+			}
+			t.Run(sk.name+"/"+decoder+"/"+c.kind+"@"+strconv.Itoa(c.after), func(t *testing.T) {
 				t.Setenv("AAC_TEST_WORKER_CRASH", c.kind+":/crash/:"+strconv.Itoa(c.after))
 				cfg := testConfig(t, "CONVERSION_JOB_CONCURRENCY=2")
 				if !cfg.IsolateDecoder {
@@ -99,7 +109,7 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 				gate := gates[run]
 				held := ts.token(t, origin.URL+"/held/"+strconv.Itoa(run)+goodPath)
 				run++
-				crash := ts.token(t, origin.URL+"/crash"+goodPath)
+				crash := ts.token(t, origin.URL+"/crash"+c.source)
 
 				// The crashing conversion ends while the other is held back.
 				res := ts.get(t, "/convert.gif?token="+crash.Token)

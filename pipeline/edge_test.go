@@ -3,14 +3,14 @@ package pipeline
 import (
 	"testing"
 
-	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // Luma and chroma edges at the same place in the source land at the same output column in a
 // 4:4:4 output (chroma is not shifted or smeared against luma).
 func TestFrameScalerEdgesAlign(t *testing.T) {
 	const w, h = 1280, 1280
-	p := &h264.Picture{Width: w, Height: h, Y: make([]byte, w*h), Cb: make([]byte, w/2*h/2), Cr: make([]byte, w/2*h/2), YStride: w, CStride: w / 2}
+	p := &yuv.Picture{Width: w, Height: h, BitDepth: 8, Y: make([]byte, w*h), Cb: make([]byte, w/2*h/2), Cr: make([]byte, w/2*h/2), YStride: w, CStride: w / 2}
 	for y := range h {
 		for x := range w {
 			if x >= 640 {

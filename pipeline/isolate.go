@@ -18,7 +18,7 @@ import (
 )
 
 // ErrDecoderCrashed is wrapped by the error of a conversion whose decode worker ended without a
-// proper answer: killed by a signal or exited early (a segfault or abort in OpenH264), stopped
+// proper answer: killed by a signal or exited early (a segfault or abort in OpenH264 or libde265), stopped
 // by its memory or CPU limit, or broke the protocol. Only that conversion fails; the process and
 // every other conversion go on. The message names how the worker ended and the first line it
 // wrote to stderr.
@@ -110,7 +110,7 @@ func decodeIsolated(ctx context.Context, src codec.Source, opts codec.DecodeOpti
 
 	info := src.Info()
 	header := workerHeader{decode: opts, outW: outW, outH: outH,
-		info: codec.StreamInfo{Width: info.Width, Height: info.Height, URL: info.URL}}
+		info: codec.StreamInfo{Width: info.Width, Height: info.Height, Format: info.Format, URL: info.URL}}
 	feedCtx, stopFeed := context.WithCancel(procCtx)
 	defer stopFeed()
 	fed := make(chan error, 1)

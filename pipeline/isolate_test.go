@@ -34,7 +34,8 @@ func isolationFixtures(t testing.TB) []string {
 	if err != nil || len(media) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}
-	return append(media, fixture("hls/master.m3u8"), fixture("hls/master-ts.m3u8"))
+	return append(media, fixture("hls/master.m3u8"), fixture("hls/master-ts.m3u8"),
+		fixture("hevc/main10-250x142-24fps.mp4"), fixture("hevc/main10-pq-160x160-30fps.mp4"), fixture("hevc/master-hevc-only.m3u8"))
 }
 
 func TestIsolatedMatchesInProcess(t *testing.T) {
@@ -98,25 +99,34 @@ func TestIsolatedWorkerCrash(t *testing.T) {
 	if _, err := Convert(t.Context(), good, Options{}, &want); err != nil {
 		t.Fatal(err)
 	}
-	// The fault hits only streams whose URL holds "crash-me".
-	crashing := filepath.Join(t.TempDir(), "crash-me.mp4")
-	if err := os.WriteFile(crashing, mustRead(t, good), 0o644); err != nil {
+	// The fault hits only streams whose URL holds "crash-me": an H.264 one (OpenH264) and an
+	// HEVC one (libde265, whose segv is a null read inside libde265 itself).
+	dir := t.TempDir()
+	crashing := map[string]string{"h264": filepath.Join(dir, "crash-me.mp4"), "hevc": filepath.Join(dir, "crash-me-hevc.mp4")}
+	if err := os.WriteFile(crashing["h264"], mustRead(t, good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashing["hevc"], mustRead(t, fixture("hevc/main-192x192-30fps.mp4")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		kind   string
-		worker WorkerOptions
-		says   []string // one of these
+		decoder, kind string
+		worker        WorkerOptions
+		says          []string // one of these
 	}{
-		{"segv", WorkerOptions{}, []string{"SIGSEGV"}},
-		{"abort", WorkerOptions{}, []string{"SIGABRT"}},
+		{"h264", "segv", WorkerOptions{}, []string{"SIGSEGV"}},
+		{"h264", "abort", WorkerOptions{}, []string{"SIGABRT"}},
 		// The race detector's runtime meets the limit first, with its own words.
-		{"oom", WorkerOptions{MaxMemory: 128 << 20}, []string{"out of memory", "ThreadSanitizer failed to allocate"}},
-		{"hang", WorkerOptions{MaxCPU: time.Second}, []string{"CPU time limit of 1s exceeded"}},
+		{"h264", "oom", WorkerOptions{MaxMemory: 128 << 20}, []string{"out of memory", "ThreadSanitizer failed to allocate"}},
+		{"h264", "hang", WorkerOptions{MaxCPU: time.Second}, []string{"CPU time limit of 1s exceeded"}},
+		{"hevc", "segv", WorkerOptions{}, []string{"SIGSEGV"}},
+		{"hevc", "abort", WorkerOptions{}, []string{"SIGABRT"}},
+		{"hevc", "hang", WorkerOptions{MaxCPU: time.Second}, []string{"CPU time limit of 1s exceeded"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind, func(t *testing.T) {
+		t.Run(tt.decoder+"/"+tt.kind, func(t *testing.T) {
 			t.Setenv("AAC_TEST_WORKER_CRASH", tt.kind+":crash-me")
+			crashing := crashing[tt.decoder]
 			var wg sync.WaitGroup
 			var crashOut, inProc, isolated bytes.Buffer
 			var crashErr, inProcErr, isolatedErr error

@@ -15,7 +15,7 @@ import (
 // algorithmVersion changes whenever the bytes a conversion makes of the same source and
 // options change (a new palette rule, dither, resize), so caches keyed by Fingerprint never
 // serve a result made the old way.
-const algorithmVersion = 1
+const algorithmVersion = 2
 
 // Options are the settings of one conversion. The zero value of a field means its default.
 type Options struct {

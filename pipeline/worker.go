@@ -18,6 +18,8 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/h265"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
@@ -160,7 +162,7 @@ func serveDecodeWorker(r io.Reader, w io.Writer, fault *workerFault) error {
 	out := newMsgWriter(w)
 	convert := newFrameConverter(h.outW, h.outH)
 	if fault != nil && strings.Contains(h.info.URL, fault.match) {
-		convert = fault.wrap(convert)
+		convert = fault.wrap(convert, h.info.Format)
 	}
 	stats, decErr := codec.Decode(context.Background(), src, h.decode, convert, func(f codec.Frame[*gifenc.YCbCr]) error {
 		if err := out.frame(f, h.outW, h.outH); err != nil {
@@ -264,9 +266,10 @@ func (s *pipeSource) stop() {
 }
 
 // workerFault is a crash a test asks the worker to have: AAC_TEST_WORKER_CRASH=KIND[:MATCH[:N]]
-// makes the decode stage call h264.Fault(KIND) on the N-th picture (default faultAfter) of every
-// stream whose URL contains MATCH (every stream when MATCH is empty; it cannot hold a colon).
-// Only test binaries read the variable.
+// makes the decode stage call the stream's decoder package's Fault(KIND) (h264.Fault, or
+// h265.Fault for HEVC, whose segv is a read through a null pointer inside libde265) on the N-th
+// picture (default faultAfter) of every stream whose URL contains MATCH (every stream when MATCH
+// is empty; it cannot hold a colon). Only test binaries read the variable.
 type workerFault struct {
 	kind, match string
 	after       int64
@@ -293,11 +296,15 @@ func faultFromEnv() *workerFault {
 	return f
 }
 
-func (f *workerFault) wrap(convert func(*h264.Picture) (*gifenc.YCbCr, error)) func(*h264.Picture) (*gifenc.YCbCr, error) {
+func (f *workerFault) wrap(convert func(*yuv.Picture) (*gifenc.YCbCr, error), format codec.VideoFormat) func(*yuv.Picture) (*gifenc.YCbCr, error) {
+	fault := h264.Fault
+	if format == codec.FormatHEVC {
+		fault = h265.Fault
+	}
 	var n atomic.Int64
-	return func(p *h264.Picture) (*gifenc.YCbCr, error) {
+	return func(p *yuv.Picture) (*gifenc.YCbCr, error) {
 		if n.Add(1) == f.after {
-			if err := h264.Fault(f.kind); err != nil {
+			if err := fault(f.kind); err != nil {
 				return nil, err
 			}
 		}

@@ -31,10 +31,10 @@ import (
 //
 //	'H' header, once, first: version u32 (workerProtocolVersion), frame rate f64, max duration
 //	    i64, threads u32, max width u32, max height u32, output width u32, output height u32,
-//	    source width u32, source height u32, then the source URL (for error messages; at most
-//	    maxURLBytes).
+//	    source width u32, source height u32, video format u8 (codec.VideoFormat: 0 H.264,
+//	    1 HEVC), then the source URL (for error messages; at most maxURLBytes).
 //	'S' sample, in decoding order: DTS i64, PTS i64, duration i64, flags u8 (1: IDR,
-//	    2: non-reference), then the access unit in Annex B form.
+//	    2: non-reference), then the access unit in Annex B form (H.264 or H.265).
 //	'E' end of the samples; the parent closes stdin after it.
 //
 // Child to parent:
@@ -59,11 +59,11 @@ const (
 
 // workerProtocolVersion changes with any change to the messages above: parent and child are the
 // same binary, so a mismatch means a stale binary at the worker path.
-const workerProtocolVersion = 2
+const workerProtocolVersion = 3
 
 // Bounds of the protocol's variable parts.
 const (
-	headerFixedSize  = 4 + 8 + 8 + 4*7
+	headerFixedSize  = 4 + 8 + 8 + 4*7 + 1
 	sampleFixedSize  = 8 + 8 + 8 + 1
 	frameFixedSize   = 8 + 8 + 8 + 1
 	doneFixedSize    = 4*6 + 8*2 + 1
@@ -88,7 +88,7 @@ var errProtocol = errors.New("decode worker protocol")
 type workerHeader struct {
 	decode     codec.DecodeOptions
 	outW, outH int
-	info       codec.StreamInfo // Width, Height and URL only
+	info       codec.StreamInfo // Width, Height, Format and URL only
 }
 
 // frameMessageSize is the payload size of every 'F' for an output of w x h pixels.
@@ -159,6 +159,7 @@ func (m *msgWriter) header(h workerHeader) error {
 	for _, v := range []int{h.decode.Threads, h.decode.MaxWidth, h.decode.MaxHeight, h.outW, h.outH, h.info.Width, h.info.Height} {
 		m.u32(uint32(v))
 	}
+	m.u8(uint8(h.info.Format))
 	m.write([]byte(url))
 	return m.flush()
 }
@@ -306,9 +307,10 @@ func parseHeader(payload []byte) (workerHeader, error) {
 	h.decode.Threads, h.decode.MaxWidth, h.decode.MaxHeight = p.u32(), p.u32(), p.u32()
 	h.outW, h.outH = p.u32(), p.u32()
 	h.info.Width, h.info.Height = p.u32(), p.u32()
+	h.info.Format = codec.VideoFormat(p.u8())
 	h.info.URL = string(p)
-	if h.outW < 1 || h.outH < 1 || h.outW > MaxSize || h.outH > MaxSize || h.decode.Threads > MaxThreads {
-		return workerHeader{}, fmt.Errorf("%w: output %dx%d, %d threads", errProtocol, h.outW, h.outH, h.decode.Threads)
+	if h.outW < 1 || h.outH < 1 || h.outW > MaxSize || h.outH > MaxSize || h.decode.Threads > MaxThreads || h.info.Format > codec.FormatHEVC {
+		return workerHeader{}, fmt.Errorf("%w: output %dx%d, %d threads, video format %d", errProtocol, h.outW, h.outH, h.decode.Threads, h.info.Format)
 	}
 	return h, nil
 }

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the release binary the container image ships: OpenH264, libstdc++ and libgcc linked in
-# statically, glibc dynamically. The Dockerfile runs this script and deploy/image_test.go runs it
-# too, so the flags that are tested are the flags that are shipped.
+# statically, glibc and libde265 dynamically. The Dockerfile runs this script and
+# deploy/image_test.go runs it too, so the flags that are tested are the flags that are shipped.
 #   scripts/build-static.sh [OUTPUT]     (default bin/server-static; VERSION from the environment)
 #   GOARCH=arm64 scripts/build-static.sh bin/server-arm64    (cross build: scripts/install-deps.sh
 #                                                             build arm64 installs what it needs)
 #
 # Why this split: the runtime image (gcr.io/distroless/cc-debian12) has glibc but no OpenH264,
 # and glibc is the one library that must stay shared (it is built to be loaded, not copied in;
-# its security fixes then come with the base image). Everything else is folded into the binary,
-# so readelf -d shows only libc.so.6, libm.so.6 and the dynamic loader.
+# its security fixes then come with the base image). Everything else is folded into the binary
+# but libde265, which the image carries beside it (scripts/runtime-libs.sh), so readelf -d shows
+# only libc.so.6, libm.so.6, the dynamic loader and libde265.so.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,11 @@ version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo de
 # the linker take libopenh264.a and libstdc++.a first (OpenH264 is C++: operator new, RTTI,
 # exceptions). --as-needed then drops the later -lopenh264 (the .so) from DT_NEEDED, since
 # nothing is left for it to resolve. -lm and -lpthread stay shared: they are part of glibc.
+#
+# libde265 (codec/h265, LGPL-3.0-or-later) stays a shared library, as the LGPL wants: its
+# "#cgo pkg-config: libde265" comes after -Bdynamic. It brings the shared libstdc++ and libgcc_s
+# of the runtime image; --exclude-libs keeps the static libstdc++ above out of the binary's
+# dynamic symbols, so that libde265 binds to the shared one alone, never to half of each.
 export CGO_ENABLED=1
 
 # A cross build uses Debian's cross compilers and the target's multiarch libraries
@@ -38,7 +44,7 @@ if [ "$goarch" != "$(go env GOHOSTARCH)" ]; then
   export GOARCH=$goarch CC=$triplet-gcc CXX=$triplet-g++
   export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
 fi
-export CGO_LDFLAGS="-Wl,--as-needed -Wl,-Bstatic -lopenh264 -lstdc++ -Wl,-Bdynamic -lm -lpthread"
+export CGO_LDFLAGS="-Wl,--as-needed -Wl,--exclude-libs,ALL -Wl,-Bstatic -lopenh264 -lstdc++ -Wl,-Bdynamic -lm -lpthread"
 
 # -static-libgcc keeps libgcc_s.so out (C++ unwinding then uses the static libgcc_eh); the
 # -static-libstdc++ only matters if a package ever carries C++ sources and Go links with g++.

@@ -12,7 +12,8 @@ set -euo pipefail
 # What building cmd/server needs: the Dockerfile's build stage installs exactly these (through
 # this script). Every *-dev package here is a library the binary links; a cross build installs
 # it for the target architecture (libopenh264-dev:arm64), so a new one goes here and nowhere else.
-build_packages=(libopenh264-dev pkg-config)
+# libde265-dev: the HEVC decoder (codec/h265), linked as a shared library the image carries.
+build_packages=(libopenh264-dev libde265-dev pkg-config)
 # What the tests need besides (Redis, Caddy and Chromium for the end-to-end tests).
 test_packages=(redis-server gifsicle chromium caddy ca-certificates)
 

@@ -187,3 +187,97 @@ du -sh compat | sed 's/^/make-fixtures: /'
 # Clips cut from real videos of Go modules' testdata, squared and edited as covers are (fades,
 # cuts, grain, a still): testdata/make-real.sh, which the bench also runs at 1280x1280.
 ./make-real.sh
+
+# --- HEVC (H.265): x265 streams for codec/h265 and the HEVC paths of codec, pipeline, httpapi ---
+# 8-bit Main and 10-bit Main 10, square and not, B-frames with b-pyramid and open GOPs (a CRA
+# picture with RASL leading pictures every 30 pictures after the first IDR), HDR (PQ) for the
+# tone mapping, hev1 with parameter sets in band, fragmented MP4, MPEG-TS, and HLS masters.
+# expected/hevc-*.framemd5 is FFmpeg's decode at the stream's own bit depth (yuv420p10le for
+# Main 10), which libde265 must match bit for bit.
+rm -rf hevc; mkdir -p hevc
+x265() { # x265 PIXFMT [x265 params…]: preset fast, keyframe every 30, open GOP, 4 B-frames
+  local pixfmt=$1; shift
+  local params="log-level=error:keyint=30:min-keyint=30:scenecut=0:open-gop=1:bframes=4:b-pyramid=1"
+  for p in "$@"; do params="$params:$p"; done
+  echo -c:v libx265 -preset fast -crf 30 -pix_fmt "$pixfmt" -x265-params "$params"
+}
+sdr709="-color_primaries bt709 -color_trc bt709 -colorspace bt709"
+# The SDR source as an HDR master carries it (BT.2408: SDR white at 203 cd/m²), in BT.2020 with
+# PQ (HDR10) or HLG, 10 bits: what the tone mapping must bring back near the SDR original.
+hdr() { # hdr TRANSFER (smpte2084 or arib-std-b67)
+  echo "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=$1:m=bt2020nc:p=bt2020:r=tv:npl=203,format=yuv420p10le"
+}
+ff -f lavfi -i "$(src 192x192 30 3)" $(x265 yuv420p) -tag:v hvc1 -movflags +faststart hevc/main-192x192-30fps.mp4
+ff -f lavfi -i "$(src 250x142 24 2)" $(x265 yuv420p10le) $sdr709 -tag:v hvc1 -movflags +faststart hevc/main10-250x142-24fps.mp4
+for t in smpte2084:pq arib-std-b67:hlg; do
+  ff -f lavfi -i "$(src 160x160 30 1),$(hdr "${t%:*}")" $(x265 yuv420p10le colorprim=bt2020 transfer="${t%:*}" colormatrix=bt2020nc) \
+    -color_primaries bt2020 -color_trc "${t%:*}" -colorspace bt2020nc -tag:v hvc1 -movflags +faststart "hevc/main10-${t#*:}-160x160-30fps.mp4"
+done
+# hev1: parameter sets repeated in band at every keyframe, in a fragmented MP4.
+ff -f lavfi -i "$(src 160x160 30 2)" $(x265 yuv420p repeat-headers=1) -tag:v hev1 \
+  -movflags +frag_keyframe+empty_moov+default_base_moof hevc/hev1-fragmented-160x160-30fps.mp4
+ff -f lavfi -i "$(src 160x160 30 2)" $(x265 yuv420p repeat-headers=1) -f mpegts hevc/main-160x160-30fps.ts
+# 4:3 samples, said by the SPS's VUI alone (a transport stream has no pasp box).
+ff -f lavfi -i "$(src 160x120 30 0.5)" -vf setsar=4/3 $(x265 yuv420p) -f mpegts hevc/anamorphic-160x120-sar4x3.ts
+# Streams the decoder refuses, before it allocates anything: too wide, and 4:2:2 (a range
+# extensions profile).
+ff -f lavfi -i "testsrc2=size=4112x32:rate=30,trim=duration=0.1" $(x265 yuv420p) -tag:v hvc1 broken/hevc-too-wide-4112x32.mp4
+ff -f lavfi -i "$(src 64x64 30 0.2)" $(x265 yuv422p) -tag:v hvc1 broken/hevc-422-64x64.mp4
+
+# HLS, Apple-like: byte-range fMP4 Main 10 SDR variants, one PQ variant, and H.264 ones. Closed
+# GOPs here: every segment starts with an IDR picture (EXT-X-INDEPENDENT-SEGMENTS), and FFmpeg's
+# HLS muxer writes a wrong composition time for a CRA picture that starts a fragment.
+hevc_hls() { # hevc_hls NAME SIZE PIXFMT X265PARAMS [extra ffmpeg args…]
+  local name=$1 size=$2 pixfmt=$3 params=$4; shift 4
+  ff -f lavfi -i "$(src "$size" 30 3)" $(x265 "$pixfmt" open-gop=0 $params) "$@" -tag:v hvc1 \
+    -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type fmp4 -hls_flags single_file \
+    -hls_segment_filename "hevc/$name-.mp4" "hevc/$name.m3u8"
+}
+hevc_hls video_hevc_sdr_192x192 192x192 yuv420p10le "" $sdr709
+hevc_hls video_hevc_sdr_320x320 320x320 yuv420p10le "" $sdr709
+hevc_hls video_hevc_pq_320x320 320x320 yuv420p10le "colorprim=bt2020 transfer=smpte2084 colormatrix=bt2020nc" \
+  -vf "$(hdr smpte2084)" -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc
+ff -f lavfi -i "$(src 128x128 30 3)" $(x264 high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3) \
+  -f hls -hls_time 1 -hls_playlist_type vod -hls_segment_type fmp4 -hls_flags single_file \
+  -hls_segment_filename "hevc/video_sdr_128x128-.mp4" hevc/video_sdr_128x128.m3u8
+# Only HEVC: the smallest SDR variant at least twice the output (192 for 80 px) is read.
+cat > hevc/master-hevc-only.m3u8 <<'M3U8'
+#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-STREAM-INF:BANDWIDTH=900000,VIDEO-RANGE=SDR,CODECS="hvc1.2.4.L93.B0",FRAME-RATE=30.000,RESOLUTION=320x320
+video_hevc_sdr_320x320.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=950000,VIDEO-RANGE=PQ,CODECS="hvc1.2.4.L93.B0",FRAME-RATE=30.000,RESOLUTION=320x320
+video_hevc_pq_320x320.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=400000,VIDEO-RANGE=SDR,CODECS="hvc1.2.4.L63.B0",FRAME-RATE=30.000,RESOLUTION=192x192
+video_hevc_sdr_192x192.m3u8
+M3U8
+# H.264 only at sizes too small for 80 px (128), HEVC above: HEVC 192 is read for 80 px, while
+# for 48 px (96 is enough) H.264 128 is.
+cat > hevc/master-largest-hevc.m3u8 <<'M3U8'
+#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-STREAM-INF:BANDWIDTH=950000,VIDEO-RANGE=PQ,CODECS="hvc1.2.4.L93.B0",FRAME-RATE=30.000,RESOLUTION=320x320
+video_hevc_pq_320x320.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=900000,VIDEO-RANGE=SDR,CODECS="hvc1.2.4.L93.B0",FRAME-RATE=30.000,RESOLUTION=320x320
+video_hevc_sdr_320x320.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=400000,VIDEO-RANGE=SDR,CODECS="hvc1.2.4.L63.B0",FRAME-RATE=30.000,RESOLUTION=192x192
+video_hevc_sdr_192x192.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=200000,VIDEO-RANGE=SDR,CODECS="avc1.64000b",FRAME-RATE=30.000,RESOLUTION=128x128
+video_sdr_128x128.m3u8
+M3U8
+# Only HDR: the PQ variant is read and tone mapped.
+cat > hevc/master-pq-only.m3u8 <<'M3U8'
+#EXTM3U
+#EXT-X-STREAM-INF:BANDWIDTH=950000,VIDEO-RANGE=PQ,CODECS="hvc1.2.4.L93.B0",FRAME-RATE=30.000,RESOLUTION=320x320
+video_hevc_pq_320x320.m3u8
+M3U8
+for f in hevc/*.mp4 hevc/*.ts hevc/video_hevc_sdr_192x192.m3u8; do
+  case $f in *-.mp4) continue;; esac
+  name=$(basename "$f"); name=hevc-${name%.*}
+  ff -threads 1 -i "$f" -map 0:v:0 -fps_mode passthrough -f framemd5 "expected/$name.framemd5"
+  ffprobe -v error -select_streams v:0 -count_frames \
+    -show_entries stream=codec_name,profile,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_read_frames,has_b_frames,color_transfer \
+    -of json "$f" > "expected/$name.json"
+done
+du -sh hevc | sed 's/^/make-fixtures: /'

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
-	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // runDecode writes the decoded frames of a source, in presentation order and at native size,
@@ -85,7 +85,7 @@ func decodeToY4M(ctx context.Context, input, output string, stdout, stderr io.Wr
 	}
 	y4m := codec.NewY4MWriter(w, rate, info.SampleAspect)
 	stats, err := codec.Decode(ctx, src, opts,
-		func(p *h264.Picture) (codec.YUVFrame, error) { return codec.CopyYUVFrame(p), nil },
+		func(p *yuv.Picture) (codec.YUVFrame, error) { return codec.CopyYUVFrame(p), nil },
 		func(f codec.Frame[codec.YUVFrame]) error { return y4m.WriteFrame(f.Value) })
 	if err != nil {
 		return err

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +64,9 @@ func TestDecodeCommand(t *testing.T) {
 		{"pasp over SPS", "compat/sar4x3-pasp1x1.mp4", nil, 30, "YUV4MPEG2 W320 H240 F30:1 Ip A1:1 "},
 		// Cut inside itself: the pictures before the cut.
 		{"truncated inside", "compat/truncated-inside.mp4", nil, 10, "YUV4MPEG2 W160 H90 F30:1 Ip A1:1 "},
+		{"hevc-main-192x192-30fps", "hevc/main-192x192-30fps.mp4", nil, -1, "YUV4MPEG2 W192 H192 F30:1 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2\n"},
+		{"hevc-main10-250x142-24fps", "hevc/main10-250x142-24fps.mp4", nil, -1, "YUV4MPEG2 W250 H142 F24:1 Ip A1:1 C420p10 XYSCSS=420P10\n"},
+		{"hevc-video_hevc_sdr_192x192", "hevc/master-hevc-only.m3u8", []string{"-threads", "2"}, -1, "YUV4MPEG2 W192 H192 F30:1 Ip A1:1 C420p10 XYSCSS=420P10\n"},
 	} {
 		for _, input := range []string{filepath.Join(testdata, tc.input), origin.URL + "/" + tc.input} {
 			t.Run(tc.name+" from "+input[:4], func(t *testing.T) {
@@ -84,10 +90,44 @@ func TestDecodeCommand(t *testing.T) {
 				if n := bytes.Count(data, []byte("FRAME\n")); n != want {
 					t.Errorf("%d frames, want %d", n, want)
 				}
+				if strings.HasPrefix(tc.name, "hevc-") {
+					// libde265 matches FFmpeg bit for bit: every frame is FFmpeg's, by its MD5.
+					if got, want := frameMD5s(data), framemd5Sums(t, tc.name); !slices.Equal(got, want) {
+						t.Errorf("frame MD5s differ from FFmpeg's framemd5:\n got %v\nwant %v", got, want)
+					}
+				}
 				t.Log(strings.TrimSpace(stderr.String()))
 			})
 		}
 	}
+}
+
+// frameMD5s hashes the payload of every frame of a YUV4MPEG2 stream whose frames all have the
+// same size.
+func frameMD5s(y4m []byte) []string {
+	frames := bytes.Split(y4m, []byte("FRAME\n"))[1:]
+	var sums []string
+	for _, f := range frames {
+		sum := md5.Sum(f)
+		sums = append(sums, hex.EncodeToString(sum[:]))
+	}
+	return sums
+}
+
+// framemd5Sums are the MD5s of FFmpeg's framemd5 file for a fixture, in order.
+func framemd5Sums(t *testing.T, name string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testdata, "expected", name+".framemd5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if fields := strings.Split(line, ","); len(fields) == 6 && !strings.HasPrefix(line, "#") {
+			sums = append(sums, strings.TrimSpace(fields[5]))
+		}
+	}
+	return sums
 }
 
 func TestDecodeCommandFailures(t *testing.T) {
@@ -102,7 +142,7 @@ func TestDecodeCommandFailures(t *testing.T) {
 		{"bad flag", []string{"decode", "-fps", "fast", "-o", filepath.Join(dir, "x.y4m"), "in.mp4"}, exitUsage},
 		{"negative fps", []string{"decode", "-fps", "-1", "-o", filepath.Join(dir, "x.y4m"), "in.mp4"}, exitUsage},
 		{"not a video", []string{"decode", "-o", filepath.Join(dir, "html.y4m"), filepath.Join(testdata, "broken/not-video.html")}, exitError},
-		{"HEVC only", []string{"decode", "-o", filepath.Join(dir, "hevc.y4m"), filepath.Join(testdata, "broken/hevc-only.mp4")}, exitError},
+		{"HEVC 4:2:2", []string{"decode", "-o", filepath.Join(dir, "hevc.y4m"), filepath.Join(testdata, "broken/hevc-422-64x64.mp4")}, exitError},
 		{"missing file", []string{"decode", "-o", filepath.Join(dir, "missing.y4m"), filepath.Join(dir, "nothing.mp4")}, exitError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,7 +166,7 @@ func TestVersionCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 2 || lines[0] != "server "+version || !strings.HasPrefix(lines[1], "OpenH264 2.") {
+	if len(lines) != 3 || lines[0] != "server "+version || !strings.HasPrefix(lines[1], "OpenH264 2.") || !strings.HasPrefix(lines[2], "libde265 1.") {
 		t.Errorf("version printed %q", stdout.String())
 	}
 }

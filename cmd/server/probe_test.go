@@ -16,6 +16,7 @@ import (
 func TestProbeCommand(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir("../../testdata")))
 	defer srv.Close()
+	const hevcChoice = "no SDR H.264 variant of at least 160 px; the smallest SDR HEVC one"
 	tests := []struct {
 		path          string
 		container     string
@@ -24,17 +25,28 @@ func TestProbeCommand(t *testing.T) {
 		frames        int
 		variants      int
 		chosen        string
+		// What the SPS says, and why the variant was chosen ("" for the H.264 rows: 8-bit SDR).
+		codec, videoRange string
+		bitDepth          int
+		because           string
 	}{
-		{"media/high-bframes-320x320-30fps.mp4", "mp4", "High", 320, 320, 90, 0, ""},
-		{"media/high-bframes-320x320-30fps-moov-end.mp4", "mp4", "High", 320, 320, 90, 0, ""},
-		{"media/main-250x142-24fps.mp4", "mp4", "Main", 250, 142, 48, 0, ""},
-		{"media/fragmented-320x320-30fps.mp4", "fmp4", "High", 320, 320, 90, 0, ""},
-		{"hls/master.m3u8", "hls-fmp4", "High", 160, 160, 120, 7, "video_sdr_160x160.m3u8"},
-		{"hls/video_sdr_480x480.m3u8", "hls-fmp4", "High", 480, 480, 120, 0, ""},
-		{"hls/master-ts.m3u8", "hls-ts", "Main", 200, 200, 120, 1, "video_ts_200x200.m3u8"},
-		{"hls/video_ts_200x200_0.ts", "mpegts", "Main", 200, 200, 30, 0, ""},
-		{"compat/anamorphic-320x240-sar4x3.mp4", "mp4", "High", 320, 240, 30, 0, ""},
-		{"compat/udta-terminated.mov", "mp4", "High", 160, 90, 30, 0, ""},
+		{"media/high-bframes-320x320-30fps.mp4", "mp4", "High", 320, 320, 90, 0, "", "", "", 0, ""},
+		{"media/high-bframes-320x320-30fps-moov-end.mp4", "mp4", "High", 320, 320, 90, 0, "", "", "", 0, ""},
+		{"media/main-250x142-24fps.mp4", "mp4", "Main", 250, 142, 48, 0, "", "", "", 0, ""},
+		{"media/fragmented-320x320-30fps.mp4", "fmp4", "High", 320, 320, 90, 0, "", "", "", 0, ""},
+		{"hls/master.m3u8", "hls-fmp4", "High", 160, 160, 120, 7, "video_sdr_160x160.m3u8", "", "", 0, "the smallest SDR H.264 variant of at least 160 px"},
+		{"hls/video_sdr_480x480.m3u8", "hls-fmp4", "High", 480, 480, 120, 0, "", "", "", 0, ""},
+		{"hls/master-ts.m3u8", "hls-ts", "Main", 200, 200, 120, 1, "video_ts_200x200.m3u8", "", "", 0, "the smallest SDR H.264 variant of at least 160 px"},
+		{"hls/video_ts_200x200_0.ts", "mpegts", "Main", 200, 200, 30, 0, "", "", "", 0, ""},
+		{"hevc/main-192x192-30fps.mp4", "mp4", "Main", 192, 192, 90, 0, "", "hvc1.1.6.L60.90", "SDR", 8, ""},
+		{"hevc/main10-250x142-24fps.mp4", "mp4", "Main 10", 250, 142, 48, 0, "", "hvc1.2.4.L60.90", "SDR", 10, ""},
+		{"hevc/main10-pq-160x160-30fps.mp4", "mp4", "Main 10", 160, 160, 30, 0, "", "hvc1.2.4.L60.90", "PQ", 10, ""},
+		{"hevc/main-160x160-30fps.ts", "mpegts", "Main", 160, 160, 60, 0, "", "hev1.1.6.L60.90", "SDR", 8, ""},
+		{"hevc/master-hevc-only.m3u8", "hls-fmp4", "Main 10", 192, 192, 90, 3, "video_hevc_sdr_192x192.m3u8", "hvc1.2.4.L60.90", "SDR", 10, hevcChoice},
+		{"hevc/master-largest-hevc.m3u8", "hls-fmp4", "Main 10", 192, 192, 90, 4, "video_hevc_sdr_192x192.m3u8", "hvc1.2.4.L60.90", "SDR", 10, hevcChoice},
+		{"hevc/master-pq-only.m3u8", "hls-fmp4", "Main 10", 320, 320, 90, 1, "video_hevc_pq_320x320.m3u8", "hvc1.2.4.L60.90", "PQ", 10, "only HDR variants (tone mapped to SDR); the smallest of at least 160 px"},
+		{"compat/anamorphic-320x240-sar4x3.mp4", "mp4", "High", 320, 240, 30, 0, "", "", "", 0, ""},
+		{"compat/udta-terminated.mov", "mp4", "High", 160, 90, 30, 0, "", "", "", 0, ""},
 	}
 	for _, tt := range tests {
 		for _, input := range []string{filepath.Join("../../testdata", tt.path), srv.URL + "/" + tt.path} {
@@ -50,8 +62,17 @@ func TestProbeCommand(t *testing.T) {
 				if res.Container != tt.container || res.Profile != tt.profile || res.Width != tt.width || res.Height != tt.height || res.Frames != tt.frames {
 					t.Errorf("got %+v", res)
 				}
-				if !strings.HasPrefix(res.Codec, "avc1.") || res.Level == "" || res.FrameRate <= 0 || res.Duration <= 0 {
-					t.Errorf("codec %q level %q frame rate %v duration %v", res.Codec, res.Level, res.FrameRate, res.Duration)
+				wantCodec, wantFormat, wantRange, wantDepth := tt.codec, "hevc", tt.videoRange, tt.bitDepth
+				if tt.codec == "" {
+					wantCodec, wantFormat, wantRange, wantDepth = "avc1.", "h264", "SDR", 8
+				}
+				if !strings.HasPrefix(res.Codec, wantCodec) || res.Format != wantFormat || res.VideoRange != wantRange || res.BitDepth != wantDepth ||
+					res.Level == "" || res.FrameRate <= 0 || res.Duration <= 0 {
+					t.Errorf("format %q codec %q %d bits %s level %q frame rate %v duration %v; want %s %s %d bits %s",
+						res.Format, res.Codec, res.BitDepth, res.VideoRange, res.Level, res.FrameRate, res.Duration, wantFormat, wantCodec, wantDepth, wantRange)
+				}
+				if res.ChosenBecause != tt.because {
+					t.Errorf("chosen because %q, want %q", res.ChosenBecause, tt.because)
 				}
 				if len(res.Variants) != tt.variants {
 					t.Errorf("%d variants, want %d", len(res.Variants), tt.variants)
@@ -83,8 +104,9 @@ func TestProbeCommandFailures(t *testing.T) {
 		{[]string{"probe", "-size", "0", "x.mp4"}, exitUsage, "positive"},
 		{[]string{"probe", "-nope", "x.mp4"}, exitUsage, "flag provided but not defined"},
 		{[]string{"probe", "../../testdata/broken/not-video.html"}, exitError, "not a video: starts with HTML"},
-		{[]string{"probe", "../../testdata/broken/hevc-only.mp4"}, exitError, "no H.264 video track (only hvc1 video)"},
-		{[]string{"probe", "../../testdata/broken/hevc-master.m3u8"}, exitError, "only hvc1 variants"},
+		{[]string{"probe", "../../testdata/broken/audio-only.mp4"}, exitError, "no H.264 or H.265 video track (only mp4a audio)"},
+		{[]string{"probe", "../../testdata/broken/hevc-422-64x64.mp4"}, exitError, "chroma_format_idc 2 (only 4:2:0)"},
+		{[]string{"probe", "../../testdata/broken/hevc-too-wide-4112x32.mp4"}, exitError, "over the limit"},
 		{[]string{"probe", "../../testdata/broken/too-wide-4112x32.mp4"}, exitError, "over the limit"},
 		{[]string{"probe", "../../testdata/broken/no-such-file.mp4"}, exitError, "no such file"},
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // benchInput makes (once, cached in bench/work/, which git ignores) a TIDAL-like 10 s, 30 fps
@@ -54,7 +56,7 @@ func BenchmarkDecode(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				count := func(*Picture) error { frames++; return nil }
+				count := func(*yuv.Picture) error { frames++; return nil }
 				for _, au := range aus {
 					if err := d.Decode(au.annexB, au.pts, count); err != nil {
 						b.Fatal(err)

@@ -1,6 +1,6 @@
-// Package h264 decodes H.264 access units into pictures with Cisco's OpenH264. It is the only
-// package of the module that uses cgo; no C type or pointer leaves it, except that a Picture's
-// planes point into the decoder's memory while the emit function runs.
+// Package h264 decodes H.264 access units into pictures with Cisco's OpenH264. Like codec/h265,
+// it keeps cgo to itself: no C type or pointer leaves it, except that a picture's planes point
+// into the decoder's memory while the emit function runs.
 package h264
 
 /*
@@ -95,6 +95,8 @@ import (
 	"unsafe"
 
 	mch264 "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // maxFlushPictures bounds the pictures Flush drains: the decoded picture buffer holds at most 16
@@ -119,7 +121,7 @@ type Decoder struct {
 	c      *C.ohdec // owned; nil once closed
 	format format   // from the last SPS seen
 	hasSPS bool
-	pic    Picture // handed to emit; reused
+	pic    yuv.Picture // handed to emit; reused
 }
 
 // NewDecoder makes a decoder. Close it.
@@ -154,7 +156,7 @@ func (d *Decoder) Close() error {
 // An access unit the decoder rejects gives an error wrapping ErrInvalid; the decoder stays usable
 // and may conceal the damage in later pictures. A size or profile it cannot handle gives
 // ErrUnsupported. An error from emit stops decoding and is returned as is.
-func (d *Decoder) Decode(accessUnit []byte, pts time.Duration, emit func(*Picture) error) error {
+func (d *Decoder) Decode(accessUnit []byte, pts time.Duration, emit func(*yuv.Picture) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.c == nil {
@@ -192,7 +194,7 @@ func (d *Decoder) Decode(accessUnit []byte, pts time.Duration, emit func(*Pictur
 }
 
 // Flush signals the end of the stream and emits the pictures still held for reordering.
-func (d *Decoder) Flush(emit func(*Picture) error) error {
+func (d *Decoder) Flush(emit func(*yuv.Picture) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.c == nil {
@@ -215,7 +217,7 @@ func (d *Decoder) Flush(emit func(*Picture) error) error {
 }
 
 // emitReady hands the picture the last call produced, if any, to emit.
-func (d *Decoder) emitReady(emit func(*Picture) error) error {
+func (d *Decoder) emitReady(emit func(*yuv.Picture) error) error {
 	if C.ohdec_ready(d.c) == 0 {
 		return nil
 	}
@@ -226,7 +228,7 @@ func (d *Decoder) emitReady(emit func(*Picture) error) error {
 		return fmt.Errorf("%w: decoder returned a %dx%d picture with strides %d/%d", ErrInvalid, w, h, ys, cs)
 	}
 	p := &d.pic
-	*p = Picture{Width: w, Height: h, YStride: ys, CStride: cs, PTS: time.Duration(int64(C.ohdec_out_ts(d.c)))}
+	*p = yuv.Picture{Width: w, Height: h, BitDepth: 8, YStride: ys, CStride: cs, PTS: time.Duration(int64(C.ohdec_out_ts(d.c)))}
 	left, top := 0, 0
 	if d.hasSPS {
 		p.Colour = d.format.colour
@@ -245,6 +247,6 @@ func (d *Decoder) emitReady(emit func(*Picture) error) error {
 	p.Cr = unsafe.Slice((*byte)(unsafe.Pointer(cr)), (top/2+(h+1)/2)*cs)[top/2*cs+left/2:]
 	p.Cr = p.Cr[:(ch-1)*cs+cw]
 	err := emit(p)
-	*p = Picture{} // the planes are not valid after emit returns
+	*p = yuv.Picture{} // the planes are not valid after emit returns
 	return err
 }

@@ -1,58 +1,23 @@
 package h264
 
 import (
-	"bufio"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 const testdata = "../../testdata"
 
-// expectedFrame is one line of an FFmpeg framemd5 file.
-type expectedFrame struct {
-	pts time.Duration
-	md5 string
-}
-
-func readFrameMD5(t testing.TB, name string) []expectedFrame {
-	t.Helper()
-	f, err := os.Open(filepath.Join(testdata, "expected", name+".framemd5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var num, den int64 = 1, 1
-	var frames []expectedFrame
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if tb, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			n, d, _ := strings.Cut(tb, "/")
-			num, _ = strconv.ParseInt(n, 10, 64)
-			den, _ = strconv.ParseInt(d, 10, 64)
-			continue
-		}
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		if len(fields) != 6 {
-			t.Fatalf("%s: bad framemd5 line %q", name, line)
-		}
-		pts, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, expectedFrame{time.Duration(pts * num * int64(time.Second) / den), strings.TrimSpace(fields[5])})
-	}
-	return frames
+// readFrameMD5 reads FFmpeg's decode of a fixture (testdata/expected/NAME.framemd5).
+func readFrameMD5(t testing.TB, name string) []framemd5.Frame {
+	return framemd5.Frames(t, filepath.Join(testdata, "expected", name+".framemd5"))
 }
 
 // hasBFrames reads has_b_frames from ffprobe's JSON for the fixture.
@@ -75,7 +40,7 @@ func hasBFrames(t testing.TB, name string) bool {
 
 // pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p: every row of
 // Y, then of U, then of V, width bytes each.
-func pictureMD5(p *Picture) string {
+func pictureMD5(p *yuv.Picture) string {
 	h := md5.New()
 	for r := range p.Height {
 		h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
@@ -93,7 +58,7 @@ type decodedFrame struct {
 	pts           time.Duration
 	md5           string
 	width, height int
-	colour        Colour
+	colour        yuv.Colour
 }
 
 // decodeAll decodes every access unit with one decoder and flushes it.
@@ -105,7 +70,7 @@ func decodeAll(t testing.TB, aus []testAU) []decodedFrame {
 	}
 	defer d.Close()
 	var out []decodedFrame
-	emit := func(p *Picture) error {
+	emit := func(p *yuv.Picture) error {
 		out = append(out, decodedFrame{p.PTS, pictureMD5(p), p.Width, p.Height, p.Colour})
 		return nil
 	}
@@ -143,13 +108,13 @@ func TestDecodeFixtures(t *testing.T) {
 			exact := !hasBFrames(t, tc.name)
 			mismatches := 0
 			for i := range want {
-				if got[i].pts != want[i].pts {
-					t.Errorf("picture %d: pts %v, FFmpeg %v", i, got[i].pts, want[i].pts)
+				if got[i].pts != want[i].PTS {
+					t.Errorf("picture %d: pts %v, FFmpeg %v", i, got[i].pts, want[i].PTS)
 				}
 				if got[i].width != tc.width || got[i].height != tc.height {
 					t.Errorf("picture %d: %dx%d, want %dx%d", i, got[i].width, got[i].height, tc.width, tc.height)
 				}
-				if got[i].md5 != want[i].md5 {
+				if got[i].md5 != want[i].MD5 {
 					mismatches++
 				}
 			}

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	mch264 "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
-func discard(*Picture) error { return nil }
+func discard(*yuv.Picture) error { return nil }
 
 // OpenH264 2.3.1 reorders pictures by picture order count itself (its ReorderPicturesInDisplay
 // path for non-Baseline streams) and passes uiInBsTimeStamp through to uiOutYuvTimeStamp: fed in
@@ -115,7 +117,7 @@ func TestDecodeCorruptNAL(t *testing.T) {
 	}
 	defer d.Close()
 	pictures, failed := 0, 0
-	emit := func(p *Picture) error { pictures++; return nil }
+	emit := func(p *yuv.Picture) error { pictures++; return nil }
 	for _, au := range aus {
 		if err := d.Decode(au.annexB, au.pts, emit); err != nil {
 			if !errors.Is(err, ErrInvalid) {
@@ -144,7 +146,7 @@ func TestEmitErrorStops(t *testing.T) {
 	}
 	defer d.Close()
 	stop := errors.New("stop")
-	if err := d.Decode(aus[0].annexB, 0, func(*Picture) error { return stop }); err != stop {
+	if err := d.Decode(aus[0].annexB, 0, func(*yuv.Picture) error { return stop }); err != stop {
 		t.Errorf("error %v, want the emit error", err)
 	}
 }
@@ -154,13 +156,13 @@ func TestColour(t *testing.T) {
 		name   string
 		vui    *mch264.SPS_VUI
 		height int
-		want   Colour
+		want   yuv.Colour
 	}{
-		{"no VUI, 360 lines", nil, 360, Colour{Matrix: MatrixBT601}},
-		{"no VUI, 720 lines", nil, 720, Colour{Matrix: MatrixBT709}},
-		{"bt709 limited", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 1}, 360, Colour{Matrix: MatrixBT709, Specified: true}},
-		{"smpte170m full", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, VideoFullRangeFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 6}, 1280, Colour{Matrix: MatrixBT601, FullRange: true, Specified: true}},
-		{"unspecified matrix", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 2}, 1080, Colour{Matrix: MatrixBT709}},
+		{"no VUI, 360 lines", nil, 360, yuv.Colour{Matrix: yuv.MatrixBT601}},
+		{"no VUI, 720 lines", nil, 720, yuv.Colour{Matrix: yuv.MatrixBT709}},
+		{"bt709 limited", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 1}, 360, yuv.Colour{Matrix: yuv.MatrixBT709, Specified: true}},
+		{"smpte170m full", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, VideoFullRangeFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 6}, 1280, yuv.Colour{Matrix: yuv.MatrixBT601, FullRange: true, Specified: true}},
+		{"unspecified matrix", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 2}, 1080, yuv.Colour{Matrix: yuv.MatrixBT709}},
 	} {
 		if got := colourOf(tc.vui, tc.height); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)

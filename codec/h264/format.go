@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	mch264 "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // format is what a sequence parameter set (clause 7.3.2.1.1) fixes about the pictures that
@@ -12,7 +14,7 @@ type format struct {
 	codedWidth, codedHeight int // whole macroblocks
 	cropLeft, cropTop       int // luma samples cut from the left and top edge
 	width, height           int // after cropping
-	colour                  Colour
+	colour                  yuv.Colour
 }
 
 // Profiles OpenH264 2.3.1 decodes (profile_idc, Annex A.2): Baseline, Main, Extended (without
@@ -57,25 +59,20 @@ func parseFormat(nalu []byte) (format, error) {
 	return f, nil
 }
 
-// colourOf reads video_full_range_flag and matrix_coefficients from the VUI (E.1.1, E.2.1).
-func colourOf(vui *mch264.SPS_VUI, height int) Colour {
-	var c Colour
+// colourOf reads video_full_range_flag, the colour description and the chroma location from the
+// VUI (E.1.1, E.2.1).
+func colourOf(vui *mch264.SPS_VUI, height int) yuv.Colour {
+	// 2 is "unspecified" for each of the three (H.273).
+	matrix, transfer, primaries, full := uint8(2), uint8(2), uint8(2), false
 	if vui != nil && vui.VideoSignalTypePresentFlag {
-		c.FullRange = vui.VideoFullRangeFlag
+		full = vui.VideoFullRangeFlag
 		if vui.ColourDescriptionPresentFlag {
-			switch vui.MatrixCoefficients {
-			case 1, 7, 9, 10:
-				c.Matrix, c.Specified = MatrixBT709, true
-			case 4, 5, 6:
-				c.Matrix, c.Specified = MatrixBT601, true
-			}
+			matrix, transfer, primaries = vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries
 		}
 	}
+	c := yuv.FromVUI(matrix, transfer, primaries, full, height)
 	if vui != nil && vui.ChromaLocInfoPresentFlag && vui.ChromaSampleLocTypeTopField <= 5 {
 		c.ChromaLoc = uint8(vui.ChromaSampleLocTypeTopField)
-	}
-	if !c.Specified && height >= 720 {
-		c.Matrix = MatrixBT709
 	}
 	return c
 }

@@ -3,6 +3,8 @@ package h264
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // FuzzDecode feeds mutated access units (seeded with real ones of the 128x128 High B-frame
@@ -18,7 +20,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		touch := func(p *Picture) error {
+		touch := func(p *yuv.Picture) error {
 			_ = pictureMD5(p)
 			return nil
 		}

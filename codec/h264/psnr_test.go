@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // readY4M reads every frame of a gzipped 4:2:0 YUV4MPEG2 file as packed I420 bytes.
@@ -53,7 +55,7 @@ func readY4M(t testing.TB, path string) (width, height int, frames [][]byte) {
 }
 
 // packI420 copies a picture's cropped planes into one packed I420 frame.
-func packI420(p *Picture) []byte {
+func packI420(p *yuv.Picture) []byte {
 	var out []byte
 	for r := range p.Height {
 		out = append(out, p.Y[r*p.YStride:r*p.YStride+p.Width]...)
@@ -96,7 +98,7 @@ func TestDecodeBFramesPSNR(t *testing.T) {
 	}
 	defer d.Close()
 	var got [][]byte
-	emit := func(p *Picture) error {
+	emit := func(p *yuv.Picture) error {
 		if p.Width != w || p.Height != h {
 			t.Fatalf("picture %dx%d, FFmpeg %dx%d", p.Width, p.Height, w, h)
 		}
