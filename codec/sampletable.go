@@ -13,7 +13,7 @@ import (
 // in decoding order. mp4ff's per-sample lookups search the run-length tables from the start
 // each time; one pass over them is linear.
 func (d *mp4Demuxer) readSampleTable(stbl *mp4.StblBox) error {
-	name := d.in.name
+	name := d.in.Name()
 	if stbl.Stsz == nil || stbl.Stts == nil || stbl.Stsc == nil || (stbl.Stco == nil && stbl.Co64 == nil) {
 		return fmt.Errorf("%w: mp4: %s: track %d has an incomplete sample table", ErrInvalid, name, d.trackID)
 	}
@@ -148,13 +148,13 @@ func (d *mp4Demuxer) nextProgressive() (tickSample, error) {
 	}
 	e := d.table[d.next]
 	d.next++
-	data, err := d.in.readAt(e.off, int(e.size))
+	data, err := d.in.ReadAt(e.off, int(e.size))
 	if err != nil {
 		return tickSample{}, fmt.Errorf("mp4: sample %d: %w", d.next, err)
 	}
 	s, err := d.track.accessUnitMP4(data)
 	if err != nil {
-		return tickSample{}, fmt.Errorf("mp4: %s: sample %d: %w", d.in.name, d.next, err)
+		return tickSample{}, fmt.Errorf("mp4: %s: sample %d: %w", d.in.Name(), d.next, err)
 	}
 	return tickSample{Sample: s, dts: e.dts, pts: e.dts + int64(e.cto), dur: e.dur}, nil
 }

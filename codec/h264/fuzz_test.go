@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
@@ -21,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		touch := func(p *yuv.Picture) error {
-			_ = pictureMD5(p)
+			_ = framemd5.PictureSum(p)
 			return nil
 		}
 		_ = d.Decode(idr, 0, touch)

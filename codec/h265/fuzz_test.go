@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/codec/h265"
+	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
@@ -32,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		touch := func(p *yuv.Picture) error {
-			_ = pictureMD5(p)
+			_ = framemd5.PictureSum(p)
 			return nil
 		}
 		_ = d.Decode(idr, 0, touch)
