@@ -4,8 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 // FuzzDecode feeds mutated access units (seeded with real ones of the 128x128 High B-frame

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/codec/h265"
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 // FuzzDecode feeds mutated access units after a valid IDR access unit, so that mutations reach
