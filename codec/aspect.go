@@ -43,6 +43,11 @@ var sampleAspectRatios = [...]AspectRatio{
 // extendedSAR is the aspect_ratio_idc whose ratio follows as sar_width and sar_height.
 const extendedSAR = 255
 
+// sampleAspect is the SPS's sample aspect ratio.
+func (s spsInfo) sampleAspect() AspectRatio {
+	return vuiAspectRatio(int(s.AspectRatioIdc), int64(s.SarWidth), int64(s.SarHeight))
+}
+
 // vuiAspectRatio is the ratio of an SPS's VUI (Annex E.2.1): of aspect_ratio_idc, and
 // sar_width:sar_height for Extended_SAR (the same in H.264 and H.265); square when the SPS
 // gives none (idc 0), an unspecified one (17..254) or a zero width or height.

@@ -13,16 +13,10 @@ import (
 // spsInfo is what the sequence parameter set of either codec says about the stream (ISO/IEC
 // 14496-10 7.3.2.1.1, ITU-T H.265 7.3.2.2), as StreamInfo tells it.
 type spsInfo struct {
+	yuv.Format
 	codec   string // RFC 6381: avc1.PPCCLL, hvc1.2.4.L93.B0
 	profile string
 	level   string
-	width   int // after frame cropping
-	height  int
-	fps     float64 // from VUI timing; 0 when absent
-	aspect  AspectRatio
-
-	bitDepth int          // luma bits per sample
-	transfer yuv.Transfer // from the VUI's transfer_characteristics
 }
 
 // parseSPS reads an SPS NAL unit with codec/h264, which refuses what its decoder does not
@@ -34,17 +28,7 @@ func parseSPS(nalu []byte) (spsInfo, error) {
 	if err != nil {
 		return spsInfo{}, decoderFor(FormatH264).classify(err)
 	}
-	return spsInfo{
-		codec:    sps.Codec,
-		profile:  sps.Profile,
-		level:    sps.Level,
-		width:    sps.Width,
-		height:   sps.Height,
-		fps:      sps.FrameRate,
-		aspect:   vuiAspectRatio(int(sps.AspectRatioIdc), int64(sps.SarWidth), int64(sps.SarHeight)),
-		bitDepth: 8, // the only depth ParseSPS lets through
-		transfer: sps.Colour.Transfer,
-	}, nil
+	return spsInfo{Format: sps.Format, codec: sps.Codec, profile: sps.Profile, level: sps.Level}, nil
 }
 
 // avcTrack turns the access units of one H.264 track into Samples: Annex B, parameter sets in

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../testdata"

@@ -19,17 +19,7 @@ func parseHEVCSPS(nalu []byte, entry string) (spsInfo, uint8, error) {
 	if err != nil {
 		return spsInfo{}, 0, decoderFor(FormatHEVC).classify(err)
 	}
-	return spsInfo{
-		codec:    sps.Codec(entry),
-		profile:  sps.Profile,
-		level:    sps.Level,
-		width:    sps.Width,
-		height:   sps.Height,
-		fps:      sps.FrameRate,
-		aspect:   vuiAspectRatio(int(sps.AspectRatioIdc), int64(sps.SarWidth), int64(sps.SarHeight)),
-		bitDepth: sps.BitDepth,
-		transfer: sps.Colour.Transfer,
-	}, sps.MaxSubLayersMinus1, nil
+	return spsInfo{Format: sps.Format, codec: sps.Codec(entry), profile: sps.Profile, level: sps.Level}, sps.MaxSubLayersMinus1, nil
 }
 
 // NAL unit types of H.265 (Table 7-1) the flags and parameter sets depend on.

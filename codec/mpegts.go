@@ -78,7 +78,7 @@ func openTS(in byteStream, container string) (*tsDemuxer, error) {
 		durs[uint32(d.queue[1].dts-d.queue[0].dts)]++
 	}
 	sps, _ := d.track.streamInfo()
-	fps := sps.fps
+	fps := sps.FrameRate
 	if fps <= 0 || fps > 300 {
 		fps = 0
 		if best := mostCommon(durs); best > 0 {

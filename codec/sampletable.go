@@ -120,8 +120,8 @@ func (d *mp4Demuxer) readSampleTable(stbl *mp4.StblBox) error {
 // it gives a plausible one, as a variable-rate stream's durations do not; else the most common
 // sample duration.
 func (d *mp4Demuxer) nominalRate(durations map[uint32]int) float64 {
-	if sps, _ := d.track.streamInfo(); sps.fps > 0 && sps.fps <= 300 {
-		return sps.fps
+	if sps, _ := d.track.streamInfo(); sps.FrameRate > 0 && sps.FrameRate <= 300 {
+		return sps.FrameRate
 	}
 	if best := mostCommon(durations); best > 0 {
 		return float64(d.timescale) / float64(best)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../../testdata"

@@ -12,18 +12,12 @@ import (
 // it, once checked against what this package decodes: the one reading of an SPS, for the
 // demuxer (what a stream is, whether it can be converted at all) and for the decoder alike.
 type SPS struct {
-	Profile string // profile_idc's name (Annex A.2), as ffprobe writes it: "High"
-	Level   string // level_idc as a level number, "3.1"
+	yuv.Format        // BitDepth is always 8: ParseSPS refuses the others
+	Profile    string // profile_idc's name (Annex A.2), as ffprobe writes it: "High"
+	Level      string // level_idc as a level number, "3.1"
 	// Codec is the RFC 6381 codecs parameter, avc1.PPCCLL: profile_idc, the constraint flags
 	// byte and level_idc as the SPS codes them.
-	Codec         string
-	Width, Height int     // after frame cropping
-	FrameRate     float64 // from the VUI's timing (Annex E.2.1); 0 when absent
-	// AspectRatioIdc, SarWidth and SarHeight are the VUI's sample aspect ratio (Table E-1; 255
-	// is Extended_SAR, whose ratio SarWidth:SarHeight is); 0 when the SPS gives none.
-	AspectRatioIdc      uint8
-	SarWidth, SarHeight uint16
-	Colour              yuv.Colour
+	Codec string
 
 	codedWidth, codedHeight int // whole macroblocks
 	cropLeft, cropTop       int // luma samples cut from the left and top edge
@@ -64,11 +58,10 @@ func ParseSPS(nalu []byte) (SPS, error) {
 		return SPS{}, fmt.Errorf("%w: coded picture of %dx%d is over the limit of %dx%d", ErrUnsupported, codedW, codedH, yuv.MaxWidth, yuv.MaxHeight)
 	}
 	s := SPS{
+		Format:     yuv.Format{Width: int(codedW), Height: int(codedH), BitDepth: 8, FrameRate: sps.FPS()},
 		Profile:    profileName(sps),
 		Level:      fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
-		FrameRate:  sps.FPS(),
 		codedWidth: int(codedW), codedHeight: int(codedH),
-		Width: int(codedW), Height: int(codedH),
 	}
 	if len(nalu) >= 4 {
 		s.Codec = fmt.Sprintf("avc1.%02x%02x%02x", nalu[1], nalu[2], nalu[3])

@@ -36,10 +36,10 @@ func TestParseSPS(t *testing.T) {
 		err  error // the class, when refused
 		msg  string
 	}{
-		{file: "media/main-250x142-24fps.mp4", want: SPS{Profile: "Main", Level: "1.2", Codec: "avc1.4d400c", Width: 250, Height: 142, FrameRate: 24, AspectRatioIdc: 1}},
-		{file: "media/baseline-160x160-60fps.mp4", want: SPS{Profile: "Constrained Baseline", Level: "1.2", Codec: "avc1.42c00c", Width: 160, Height: 160, FrameRate: 60, AspectRatioIdc: 1}},
-		{file: "compat/anamorphic-320x240-sar4x3.mp4", want: SPS{Profile: "High", Level: "1.3", Codec: "avc1.64000d", Width: 320, Height: 240, FrameRate: 30, AspectRatioIdc: 14}},
-		{file: "compat/sar5x4-sps-only.mp4", want: SPS{Profile: "High", Level: "1.3", Codec: "avc1.64000d", Width: 320, Height: 240, FrameRate: 30, AspectRatioIdc: 255, SarWidth: 5, SarHeight: 4}},
+		{file: "media/main-250x142-24fps.mp4", want: SPS{Profile: "Main", Level: "1.2", Codec: "avc1.4d400c", Format: yuv.Format{Width: 250, Height: 142, BitDepth: 8, FrameRate: 24, AspectRatioIdc: 1}}},
+		{file: "media/baseline-160x160-60fps.mp4", want: SPS{Profile: "Constrained Baseline", Level: "1.2", Codec: "avc1.42c00c", Format: yuv.Format{Width: 160, Height: 160, BitDepth: 8, FrameRate: 60, AspectRatioIdc: 1}}},
+		{file: "compat/anamorphic-320x240-sar4x3.mp4", want: SPS{Profile: "High", Level: "1.3", Codec: "avc1.64000d", Format: yuv.Format{Width: 320, Height: 240, BitDepth: 8, FrameRate: 30, AspectRatioIdc: 14}}},
+		{file: "compat/sar5x4-sps-only.mp4", want: SPS{Profile: "High", Level: "1.3", Codec: "avc1.64000d", Format: yuv.Format{Width: 320, Height: 240, BitDepth: 8, FrameRate: 30, AspectRatioIdc: 255, SarWidth: 5, SarHeight: 4}}},
 		{file: "broken/too-wide-4112x32.mp4", err: ErrUnsupported, msg: "coded picture of 4112x32 is over the limit of 4096x4096"},
 		{file: "broken/high10-64x64.mp4", err: ErrUnsupported, msg: "the High 10 profile (profile_idc 110); only Baseline, Main, Extended and High are decoded"},
 		{file: "broken/high422-64x64.mp4", err: ErrUnsupported, msg: "the High 4:2:2 profile (profile_idc 122)"},

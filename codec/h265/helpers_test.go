@@ -10,8 +10,8 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../../testdata"

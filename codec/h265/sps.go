@@ -13,17 +13,9 @@ import (
 // once checked against what this package decodes: the one reading of an SPS, for the demuxer
 // (what a stream is, whether it can be converted at all) and for the decoder alike.
 type SPS struct {
+	yuv.Format
 	Profile string // general_profile_idc's name (Annex A.3), as ffprobe writes it: "Main 10"
 	Level   string // general_level_idc as a level number, "4.1"
-	// Width and Height are the picture's size after the conformance window.
-	Width, Height int
-	BitDepth      int     // bits per sample, luma and chroma alike
-	FrameRate     float64 // from the VUI's timing (Annex E.3.1); 0 when absent
-	// AspectRatioIdc, SarWidth and SarHeight are the VUI's sample aspect ratio (Table E-1, as
-	// H.264's; 255 is Extended_SAR); 0 when the SPS gives none.
-	AspectRatioIdc      uint8
-	SarWidth, SarHeight uint16
-	Colour              yuv.Colour
 	// ID is sps_seq_parameter_set_id.
 	ID uint32
 	// MaxSubLayersMinus1 is sps_max_sub_layers_minus1: the TemporalId of the highest
@@ -57,12 +49,9 @@ func ParseSPS(nalu []byte) (SPS, error) {
 		return SPS{}, fmt.Errorf("%w: coded size %dx%d", ErrInvalid, codedW, codedH)
 	}
 	s := SPS{
+		Format:             yuv.Format{Width: int(codedW), Height: int(codedH), BitDepth: int(luma), FrameRate: sps.FPS()},
 		Profile:            profileName(sps.ProfileTierLevel.GeneralProfileIdc),
 		Level:              levelName(sps.ProfileTierLevel.GeneralLevelIdc),
-		Width:              int(codedW),
-		Height:             int(codedH),
-		BitDepth:           int(luma),
-		FrameRate:          sps.FPS(),
 		ID:                 uint32(sps.ID),
 		MaxSubLayersMinus1: sps.MaxSubLayersMinus1,
 		ptl:                sps.ProfileTierLevel,
