@@ -84,8 +84,8 @@ func (in *Input) Close() error {
 // playlists included).
 func (in *Input) Fetched() fetch.Stats { return in.fetcher.Stats() }
 
-// HLS is what the master playlist offered and which variant was read; nil when the input was
-// not a playlist.
+// HLS is what the playlist offered and which variant of a master was read; nil when the input
+// was not a playlist.
 func (in *Input) HLS() *HLSChoice { return in.hls }
 
 // RenditionsMissing are the smaller renditions a rule named that the origin did not have,

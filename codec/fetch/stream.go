@@ -52,10 +52,15 @@ func (f *Fetcher) Open(ctx context.Context, loc *url.URL) (*Stream, error) {
 
 // OpenPieces makes a stream of pieces read in order as one (the media of an HLS playlist):
 // offsets are those of their concatenation, and there is no going back. Adjacent byte ranges
-// of one resource are read with one request. Nothing is requested before the first read.
+// of one resource are read with one request. Nothing is requested before the first read; the
+// stream is named after its first piece.
 func (f *Fetcher) OpenPieces(ctx context.Context, pieces []Piece) *Stream {
 	pr := newPieceReader(ctx, f, pieces)
-	return &Stream{f: f, pieces: pr, name: Redact(pieces[0].URL), src: pr, r: bufio.NewReaderSize(pr, f.opts.BufferSize)}
+	s := &Stream{f: f, pieces: pr, src: pr, r: bufio.NewReaderSize(pr, f.opts.BufferSize)}
+	if len(pieces) > 0 {
+		s.name = Redact(pieces[0].URL)
+	}
+	return s
 }
 
 // Name is the stream's resource as messages show it (see Redact).
