@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/Eyevinn/mp4ff/mp4"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 )
 
 // AspectRatio is the shape of a picture's samples, width to height: ISO/IEC 14496-10 Annex E's
@@ -44,18 +43,14 @@ var sampleAspectRatios = [...]AspectRatio{
 // extendedSAR is the aspect_ratio_idc whose ratio follows as sar_width and sar_height.
 const extendedSAR = 255
 
-// spsAspectRatio reads the sample aspect ratio of an SPS's VUI (Annex E.2.1); square when the
-// SPS gives none, an unspecified one (0, 17..254) or a zero width or height.
-func spsAspectRatio(sps *h264.SPS) AspectRatio {
-	vui := sps.VUI
-	if vui == nil || !vui.AspectRatioInfoPresentFlag {
-		return AspectRatio{}
-	}
-	return vuiAspectRatio(int(vui.AspectRatioIdc), int64(vui.SarWidth), int64(vui.SarHeight))
+// sampleAspect is the SPS's sample aspect ratio.
+func (s spsInfo) sampleAspect() AspectRatio {
+	return vuiAspectRatio(int(s.AspectRatioIdc), int64(s.SarWidth), int64(s.SarHeight))
 }
 
-// vuiAspectRatio is the ratio of aspect_ratio_idc, and sar_width:sar_height for Extended_SAR
-// (the same in H.264 and H.265).
+// vuiAspectRatio is the ratio of an SPS's VUI (Annex E.2.1): of aspect_ratio_idc, and
+// sar_width:sar_height for Extended_SAR (the same in H.264 and H.265); square when the SPS
+// gives none (idc 0), an unspecified one (17..254) or a zero width or height.
 func vuiAspectRatio(idc int, sarWidth, sarHeight int64) AspectRatio {
 	switch {
 	case idc == extendedSAR:

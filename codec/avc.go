@@ -4,88 +4,31 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	mch264 "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 
+	"github.com/musicpresence/animated-album-covers/codec/h264"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
-// spsInfo is what a sequence parameter set says about the stream (ISO/IEC 14496-10 7.3.2.1.1).
+// spsInfo is what the sequence parameter set of either codec says about the stream (ISO/IEC
+// 14496-10 7.3.2.1.1, ITU-T H.265 7.3.2.2), as StreamInfo tells it.
 type spsInfo struct {
-	codec   string // RFC 6381: avc1.PPCCLL
+	yuv.Format
+	codec   string // RFC 6381: avc1.PPCCLL, hvc1.2.4.L93.B0
 	profile string
 	level   string
-	width   int // after frame cropping
-	height  int
-	fps     float64 // from VUI timing; 0 when absent
-	aspect  AspectRatio
-
-	bitDepth int          // luma bits per sample
-	transfer yuv.Transfer // from the VUI's transfer_characteristics
 }
 
-// parseSPS reads an SPS NAL unit and refuses pictures over MaxWidth x MaxHeight, before any
-// decoder sees the stream.
+// parseSPS reads an SPS NAL unit with codec/h264, which refuses what its decoder does not
+// handle (a profile, bit depth or chroma format, interlacing, a picture over yuv.MaxWidth x
+// yuv.MaxHeight) before any decoder sees the stream: a source Open accepts is one Decode
+// decodes.
 func parseSPS(nalu []byte) (spsInfo, error) {
-	var sps h264.SPS
-	if err := sps.Unmarshal(nalu); err != nil {
-		return spsInfo{}, fmt.Errorf("%w: h264: SPS: %v", ErrInvalid, err)
+	sps, err := h264.ParseSPS(nalu)
+	if err != nil {
+		return spsInfo{}, decoderFor(FormatH264).classify(err)
 	}
-	// The width and height in macroblocks bound the cropped size; checking them first keeps
-	// absurd values away from any arithmetic.
-	if sps.PicWidthInMbsMinus1 >= MaxWidth/16+1 || sps.PicHeightInMapUnitsMinus1 >= 2*(MaxHeight/16+1) {
-		return spsInfo{}, fmt.Errorf("%w: h264: picture of %dx%d macroblocks is over the limit of %dx%d pixels",
-			ErrUnsupported, sps.PicWidthInMbsMinus1+1, sps.PicHeightInMapUnitsMinus1+1, MaxWidth, MaxHeight)
-	}
-	in := spsInfo{
-		width:  sps.Width(),
-		height: sps.Height(),
-		fps:    sps.FPS(),
-		aspect: spsAspectRatio(&sps),
-		level:  fmt.Sprintf("%d.%d", sps.LevelIdc/10, sps.LevelIdc%10),
-
-		bitDepth: int(sps.BitDepthLumaMinus8) + 8,
-	}
-	if vui := sps.VUI; vui != nil && vui.VideoSignalTypePresentFlag && vui.ColourDescriptionPresentFlag {
-		in.transfer = yuv.FromVUI(vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries, false, in.height).Transfer
-	}
-	if in.width > MaxWidth || in.height > MaxHeight {
-		return spsInfo{}, fmt.Errorf("%w: h264: picture of %dx%d is over the limit of %dx%d",
-			ErrUnsupported, in.width, in.height, MaxWidth, MaxHeight)
-	}
-	if in.width <= 0 || in.height <= 0 {
-		return spsInfo{}, fmt.Errorf("%w: h264: SPS gives a picture of %dx%d", ErrInvalid, in.width, in.height)
-	}
-	if len(nalu) >= 4 {
-		in.codec = fmt.Sprintf("avc1.%02x%02x%02x", nalu[1], nalu[2], nalu[3])
-	}
-	in.profile = profileName(sps)
-	return in, nil
-}
-
-// profileName names profile_idc values (Annex A.2), as ffprobe does.
-func profileName(sps h264.SPS) string {
-	switch sps.ProfileIdc {
-	case 66:
-		if sps.ConstraintSet1Flag {
-			return "Constrained Baseline"
-		}
-		return "Baseline"
-	case 77:
-		return "Main"
-	case 88:
-		return "Extended"
-	case 100:
-		return "High"
-	case 110:
-		return "High 10"
-	case 122:
-		return "High 4:2:2"
-	case 244:
-		return "High 4:4:4 Predictive"
-	case 44:
-		return "CAVLC 4:4:4"
-	}
-	return fmt.Sprintf("profile_idc %d", sps.ProfileIdc)
+	return spsInfo{Format: sps.Format, codec: sps.Codec, profile: sps.Profile, level: sps.Level}, nil
 }
 
 // avcTrack turns the access units of one H.264 track into Samples: Annex B, parameter sets in
@@ -181,7 +124,7 @@ func (t *avcTrack) sample(nalus [][]byte) (Sample, error) {
 		withPS = append(withPS, ps...)
 		nalus = append(withPS, nalus[at:]...)
 	}
-	b, err := h264.AnnexB(nalus).Marshal()
+	b, err := mch264.AnnexB(nalus).Marshal()
 	if err != nil {
 		return Sample{}, fmt.Errorf("%w: h264: %v", ErrInvalid, err)
 	}
@@ -192,7 +135,7 @@ func (t *avcTrack) sample(nalus [][]byte) (Sample, error) {
 // sampleAVCC builds a Sample from an access unit in MP4 framing: NAL units each preceded by a
 // four-byte length (ISO/IEC 14496-15 5.3.2, lengthSizeMinusOne = 3, what every muxer writes).
 func (t *avcTrack) sampleAVCC(data []byte) (Sample, error) {
-	var au h264.AVCC
+	var au mch264.AVCC
 	if err := au.Unmarshal(data); err != nil {
 		return Sample{}, fmt.Errorf("%w: h264: access unit of %d bytes: %v", ErrInvalid, len(data), err)
 	}

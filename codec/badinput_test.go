@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 )
 
 // openAndRead opens input and reads it through; it returns the first error.
@@ -79,8 +81,11 @@ func TestBadInput(t *testing.T) {
 		{"broken/empty.mp4", ErrUnsupported, "not a video: empty"},
 		{"broken/audio-only.mp4", ErrUnsupported, "no H.264 or H.265 video track (only mp4a audio)"},
 		{"broken/too-wide-4112x32.mp4", ErrUnsupported, "over the limit of 4096x4096"},
-		{"broken/hevc-too-wide-4112x32.mp4", ErrUnsupported, "h265: coded picture of 4112x32 is over the limit of 4096x4096"},
-		{"broken/hevc-422-64x64.mp4", ErrUnsupported, "h265: chroma_format_idc 2 (only 4:2:0)"},
+		{"broken/hevc-too-wide-4112x32.mp4", ErrUnsupported, "h265: unsupported stream: coded picture of 4112x32 is over the limit of 4096x4096"},
+		{"broken/hevc-422-64x64.mp4", ErrUnsupported, "h265: unsupported stream: chroma_format_idc 2 (only 4:2:0)"},
+		{"broken/high10-64x64.mp4", ErrUnsupported, "h264: unsupported stream: the High 10 profile (profile_idc 110); only Baseline, Main, Extended and High are decoded"},
+		{"broken/high422-64x64.mp4", ErrUnsupported, "h264: unsupported stream: the High 4:2:2 profile (profile_idc 122)"},
+		{"broken/interlaced-64x64.mp4", ErrUnsupported, "h264: unsupported stream: interlaced coding (frame_mbs_only_flag 0)"},
 		{"broken/no-such-file.mp4", ErrOrigin, "404"},
 		{"compat/koala.webm", ErrUnsupported, "WebM (a Matroska container) is not supported"},
 		{"compat/koala.mkv", ErrUnsupported, "Matroska is not supported"},
@@ -91,7 +96,7 @@ func TestBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			tr := &countingTransport{}
-			_, err := openAndRead(root.URL+"/"+tt.path, OpenOptions{FetchOptions: FetchOptions{Client: &http.Client{Transport: tr}}})
+			_, err := openAndRead(root.URL+"/"+tt.path, OpenOptions{Fetch: fetch.Options{Client: &http.Client{Transport: tr}}})
 			if !errors.Is(err, tt.class) || !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("error %v; want %v with %q", err, tt.class, tt.message)
 			}
@@ -196,16 +201,16 @@ func TestSlowOrigin(t *testing.T) {
 	defer srv.Close()
 	tests := []struct {
 		path    string
-		opts    FetchOptions
+		opts    fetch.Options
 		message string
 	}{
-		{"/silent.mp4", FetchOptions{Timeout: 300 * time.Millisecond}, "no complete answer within 300ms"},
-		{"/stall.mp4", FetchOptions{Timeout: 10 * time.Second, IdleTimeout: 300 * time.Millisecond}, "nothing received for 300ms"},
+		{"/silent.mp4", fetch.Options{Timeout: 300 * time.Millisecond}, "no complete answer within 300ms"},
+		{"/stall.mp4", fetch.Options{Timeout: 10 * time.Second, IdleTimeout: 300 * time.Millisecond}, "nothing received for 300ms"},
 	}
 	for _, tt := range tests {
 		tr := &countingTransport{}
 		tt.opts.Client = &http.Client{Transport: tr}
-		n, err := openAndRead(srv.URL+tt.path, OpenOptions{FetchOptions: tt.opts})
+		n, err := openAndRead(srv.URL+tt.path, OpenOptions{Fetch: tt.opts})
 		if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), tt.message) {
 			t.Errorf("%s: %d samples, error %v; want ErrTimeout %q", tt.path, n, err, tt.message)
 		}
@@ -219,13 +224,13 @@ func TestSlowOrigin(t *testing.T) {
 func TestByteLimit(t *testing.T) {
 	root := newOrigin(t, fixtures)
 	for _, path := range []string{"media/high-bframes-320x320-30fps.mp4", "media/high-bframes-320x320-30fps-moov-end.mp4", "hls/master.m3u8"} {
-		_, err := openAndRead(root.URL+"/"+path, OpenOptions{FetchOptions: FetchOptions{MaxBytes: 50_000}})
+		_, err := openAndRead(root.URL+"/"+path, OpenOptions{Fetch: fetch.Options{MaxBytes: 50_000}})
 		if !errors.Is(err, ErrOrigin) || !strings.Contains(err.Error(), "larger than the limit of 50000 bytes") {
 			t.Errorf("%s: %v", path, err)
 		}
 	}
 	// Within the limit, the same sources read through.
-	if _, err := openAndRead(root.URL+"/hls/master.m3u8", OpenOptions{FetchOptions: FetchOptions{MaxBytes: 200_000}}); err != nil {
+	if _, err := openAndRead(root.URL+"/hls/master.m3u8", OpenOptions{Fetch: fetch.Options{MaxBytes: 200_000}}); err != nil {
 		t.Errorf("within the limit: %v", err)
 	}
 }
@@ -253,7 +258,7 @@ func TestCheckURL(t *testing.T) {
 		return nil
 	}
 	for _, path := range []string{"/redirect.mp4", "/media.m3u8", "/master.m3u8"} {
-		_, err := openAndRead(allowed.URL+path, OpenOptions{FetchOptions: FetchOptions{CheckURL: check}})
+		_, err := openAndRead(allowed.URL+path, OpenOptions{Fetch: fetch.Options{CheckURL: check}})
 		if !errors.Is(err, ErrForbidden) || !errors.Is(err, ErrOrigin) || !strings.Contains(err.Error(), "host not in the whitelist") {
 			t.Errorf("%s: %v, want ErrForbidden", path, err)
 		}
@@ -261,7 +266,7 @@ func TestCheckURL(t *testing.T) {
 	if n := refused.total(); n != 0 {
 		t.Errorf("refused server got %d requests", n)
 	}
-	_, err := openAndRead(refused.URL+"/media/high-bframes-320x320-30fps.mp4", OpenOptions{FetchOptions: FetchOptions{CheckURL: check}})
+	_, err := openAndRead(refused.URL+"/media/high-bframes-320x320-30fps.mp4", OpenOptions{Fetch: fetch.Options{CheckURL: check}})
 	if !errors.Is(err, ErrForbidden) || refused.total() != 0 {
 		t.Errorf("first URL: %v, %d requests", err, refused.total())
 	}
@@ -281,7 +286,7 @@ func TestCancel(t *testing.T) {
 	}))
 	defer srv.Close()
 	tr := &countingTransport{}
-	src, err := Open(context.Background(), srv.URL+"/x.mp4", OpenOptions{FetchOptions: FetchOptions{Client: &http.Client{Transport: tr}}})
+	src, err := Open(context.Background(), srv.URL+"/x.mp4", OpenOptions{Fetch: fetch.Options{Client: &http.Client{Transport: tr}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/Eyevinn/mp4ff/mp4"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 )
 
 // Sample aspect ratio, where ffmpeg takes it from (testdata/make-fixtures.sh says how each
@@ -116,7 +115,7 @@ func TestTruncatedInsideReadToTheCut(t *testing.T) {
 					n++
 				}
 			}
-			trunc := src.(*source).Truncated()
+			trunc := src.Truncated()
 			src.Close()
 			if err != io.EOF || !errors.Is(trunc, ErrTruncated) || !errors.Is(trunc, ErrInvalid) {
 				t.Errorf("%s: ended with %v, truncated %v; want io.EOF and ErrTruncated", input, err, trunc)
@@ -131,7 +130,7 @@ func TestTruncatedInsideReadToTheCut(t *testing.T) {
 	src := openT(t, filepath.Join(fixtures, "media/main-250x142-24fps.mp4"), OpenOptions{})
 	defer src.Close()
 	readAll(t, src)
-	if err := src.(*source).Truncated(); err != nil {
+	if err := src.Truncated(); err != nil {
 		t.Errorf("a whole source: Truncated %v", err)
 	}
 }
@@ -177,25 +176,24 @@ func moovBox(t *testing.T, raw []byte) (mp4.BoxHeader, []byte) {
 }
 
 // The SPS's aspect_ratio_idc (ISO/IEC 14496-10 Table E-1): the fixtures hold 1, 14 and 255;
-// these are the rest of the cases that matter.
-func TestSPSAspectRatio(t *testing.T) {
+// these are the rest of the cases that matter (0: the SPS gives none).
+func TestVUIAspectRatio(t *testing.T) {
 	for _, tt := range []struct {
-		vui  *h264.SPS_VUI
-		want string
+		idc                 int
+		sarWidth, sarHeight int64
+		want                string
 	}{
-		{nil, "1:1"},
-		{&h264.SPS_VUI{}, "1:1"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 0}, "1:1"}, // unspecified
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 2}, "12:11"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 13}, "160:99"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 16}, "2:1"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 17}, "1:1"}, // reserved
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 64, SarHeight: 45}, "64:45"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 10, SarHeight: 8}, "5:4"},
-		{&h264.SPS_VUI{AspectRatioInfoPresentFlag: true, AspectRatioIdc: 255, SarWidth: 4, SarHeight: 0}, "1:1"},
+		{0, 0, 0, "1:1"}, // none, or unspecified
+		{2, 0, 0, "12:11"},
+		{13, 0, 0, "160:99"},
+		{16, 0, 0, "2:1"},
+		{17, 0, 0, "1:1"}, // reserved
+		{255, 64, 45, "64:45"},
+		{255, 10, 8, "5:4"},
+		{255, 4, 0, "1:1"},
 	} {
-		if got := spsAspectRatio(&h264.SPS{VUI: tt.vui}).String(); got != tt.want {
-			t.Errorf("%+v: %s, want %s", tt.vui, got, tt.want)
+		if got := vuiAspectRatio(tt.idc, tt.sarWidth, tt.sarHeight).String(); got != tt.want {
+			t.Errorf("idc %d, %d:%d: %s, want %s", tt.idc, tt.sarWidth, tt.sarHeight, got, tt.want)
 		}
 	}
 }

@@ -24,7 +24,8 @@ type DecodeOptions struct {
 	MaxDuration time.Duration
 	// Threads is how many decoders run at once, each on its own IDR-to-IDR range; below 1: one.
 	Threads int
-	// MaxWidth and MaxHeight bound the picture size (after cropping); 0: MaxWidth/MaxHeight.
+	// MaxWidth and MaxHeight bound the picture size (after cropping); 0: yuv.MaxWidth and
+	// yuv.MaxHeight.
 	MaxWidth, MaxHeight int
 }
 
@@ -76,10 +77,10 @@ func Decode[T any](ctx context.Context, src Source, opts DecodeOptions, convert 
 	threads := max(opts.Threads, 1)
 	maxW, maxH := opts.MaxWidth, opts.MaxHeight
 	if maxW <= 0 {
-		maxW = MaxWidth
+		maxW = yuv.MaxWidth
 	}
 	if maxH <= 0 {
-		maxH = MaxHeight
+		maxH = yuv.MaxHeight
 	}
 	if info := src.Info(); info.Width > maxW || info.Height > maxH {
 		return DecodeStats{}, fmt.Errorf("%w: %s: %dx%d is over the limit %dx%d", ErrUnsupported, info.URL, info.Width, info.Height, maxW, maxH)

@@ -2,8 +2,6 @@ package codec
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"path/filepath"
 	"runtime"
@@ -13,8 +11,8 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../testdata"
@@ -32,12 +30,8 @@ func readFrameMD5(t testing.TB, name string) (pts []time.Duration, sums []string
 	return pts, sums
 }
 
-// md5Of hashes a picture as FFmpeg's framemd5 does for yuv420p and yuv420p10le: rows of width
-// samples, Y U V, deeper samples as two little-endian bytes (CopyYUVFrame's packing).
-func md5Of(p *yuv.Picture) (string, error) {
-	sum := md5.Sum(CopyYUVFrame(p).Data)
-	return hex.EncodeToString(sum[:]), nil
-}
+// md5Of hashes a picture as FFmpeg's framemd5 does.
+func md5Of(p *yuv.Picture) (string, error) { return framemd5.PictureSum(p), nil }
 
 func decodeFixture(t testing.TB, file string, opts DecodeOptions) ([]Frame[string], DecodeStats, error) {
 	t.Helper()

@@ -24,7 +24,7 @@ func (d *mp4Demuxer) readFragment() error {
 			}
 			moof, ok := box.(*mp4.MoofBox)
 			if !ok {
-				return fmt.Errorf("%w: mp4: %s: moof at byte %d is not a movie fragment", ErrInvalid, d.in.name, start)
+				return fmt.Errorf("%w: mp4: %s: moof at byte %d is not a movie fragment", ErrInvalid, d.in.Name(), start)
 			}
 			mdat, err := d.fragmentData(start)
 			if err != nil {
@@ -60,14 +60,14 @@ func (d *mp4Demuxer) fragmentData(moofStart int64) (*mp4.MdatBox, error) {
 	for {
 		hdr, start, err := d.nextBox()
 		if err == io.EOF {
-			return nil, fmt.Errorf("%w: %w: mp4: %s: fragment at byte %d has no media data", ErrInvalid, ErrTruncated, d.in.name, moofStart)
+			return nil, fmt.Errorf("%w: %w: mp4: %s: fragment at byte %d has no media data", ErrInvalid, ErrTruncated, d.in.Name(), moofStart)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if hdr.Name != "mdat" {
 			if hdr.Name == "moof" || hdr.Name == "moov" {
-				return nil, fmt.Errorf("%w: mp4: %s: fragment at byte %d has no media data", ErrInvalid, d.in.name, moofStart)
+				return nil, fmt.Errorf("%w: mp4: %s: fragment at byte %d has no media data", ErrInvalid, d.in.Name(), moofStart)
 			}
 			if err := d.skipBox(hdr, start); err != nil {
 				return nil, err
@@ -80,7 +80,7 @@ func (d *mp4Demuxer) fragmentData(moofStart int64) (*mp4.MdatBox, error) {
 		}
 		mdat, ok := box.(*mp4.MdatBox)
 		if !ok {
-			return nil, fmt.Errorf("%w: mp4: %s: mdat at byte %d", ErrInvalid, d.in.name, start)
+			return nil, fmt.Errorf("%w: mp4: %s: mdat at byte %d", ErrInvalid, d.in.Name(), start)
 		}
 		return mdat, nil
 	}
@@ -98,17 +98,17 @@ func (d *mp4Demuxer) queueFragment(moof *mp4.MoofBox, mdat *mp4.MdatBox) (int, e
 		}
 	}
 	if count > MaxSamples {
-		return 0, fmt.Errorf("%w: mp4: %s: fragment of %d samples, more than %d", ErrInvalid, d.in.name, count, MaxSamples)
+		return 0, fmt.Errorf("%w: mp4: %s: fragment of %d samples, more than %d", ErrInvalid, d.in.Name(), count, MaxSamples)
 	}
 	full, err := fullSamples(&mp4.Fragment{Moof: moof, Mdat: mdat}, d.trex)
 	if err != nil {
-		return 0, fmt.Errorf("%w: mp4: %s: fragment at byte %d: %v", ErrInvalid, d.in.name, moof.StartPos, err)
+		return 0, fmt.Errorf("%w: mp4: %s: fragment at byte %d: %v", ErrInvalid, d.in.Name(), moof.StartPos, err)
 	}
 	first := len(d.queue) == 0 && !d.shiftSet
 	for i, fs := range full {
 		s, err := d.track.accessUnitMP4(fs.Data)
 		if err != nil {
-			return 0, fmt.Errorf("mp4: %s: fragment at byte %d, sample %d: %w", d.in.name, moof.StartPos, i+1, err)
+			return 0, fmt.Errorf("mp4: %s: fragment at byte %d, sample %d: %w", d.in.Name(), moof.StartPos, i+1, err)
 		}
 		d.queue = append(d.queue, tickSample{Sample: s, dts: int64(fs.DecodeTime), pts: fs.PresentationTime(), dur: fs.Dur})
 	}

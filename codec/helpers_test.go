@@ -121,7 +121,7 @@ func (o *origin) total() int {
 	return n
 }
 
-func openT(t *testing.T, input string, opts OpenOptions) Source {
+func openT(t *testing.T, input string, opts OpenOptions) *Input {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

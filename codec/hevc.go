@@ -4,113 +4,22 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"strings"
 
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
+	mch264 "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 
-	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/codec/h265"
 )
 
-// parseHEVCSPS reads an H.265 SPS NAL unit (ITU-T H.265 7.3.2.2) and refuses pictures over
-// MaxWidth x MaxHeight and formats the decoder does not handle, before any decoder sees the
-// stream. entry is the sample entry's four-character code for the codec string ("hvc1", "hev1").
-func parseHEVCSPS(nalu []byte, entry string) (spsInfo, h265.SPS, error) {
-	var sps h265.SPS
-	if err := sps.Unmarshal(nalu); err != nil {
-		return spsInfo{}, sps, fmt.Errorf("%w: h265: SPS: %v", ErrInvalid, err)
+// parseHEVCSPS reads an H.265 SPS NAL unit with codec/h265, which refuses what its decoder
+// does not handle (a chroma format, a bit depth, a picture over yuv.MaxWidth x yuv.MaxHeight)
+// before any decoder sees the stream. entry is the sample entry's four-character code for the
+// codec string ("hvc1", "hev1"). It also returns sps_max_sub_layers_minus1.
+func parseHEVCSPS(nalu []byte, entry string) (spsInfo, uint8, error) {
+	sps, err := h265.ParseSPS(nalu)
+	if err != nil {
+		return spsInfo{}, 0, decoderFor(FormatHEVC).classify(err)
 	}
-	if sps.PicWidthInLumaSamples > MaxWidth || sps.PicHeightInLumaSamples > MaxHeight {
-		return spsInfo{}, sps, fmt.Errorf("%w: h265: coded picture of %dx%d is over the limit of %dx%d",
-			ErrUnsupported, sps.PicWidthInLumaSamples, sps.PicHeightInLumaSamples, MaxWidth, MaxHeight)
-	}
-	if sps.ChromaFormatIdc != 1 {
-		return spsInfo{}, sps, fmt.Errorf("%w: h265: chroma_format_idc %d (only 4:2:0)", ErrUnsupported, sps.ChromaFormatIdc)
-	}
-	in := spsInfo{
-		width:    sps.Width(),
-		height:   sps.Height(),
-		fps:      sps.FPS(),
-		bitDepth: int(sps.BitDepthLumaMinus8) + 8,
-		codec:    hevcCodecString(entry, sps.ProfileTierLevel),
-		profile:  hevcProfileName(sps.ProfileTierLevel.GeneralProfileIdc),
-		level:    hevcLevel(sps.ProfileTierLevel.GeneralLevelIdc),
-	}
-	if in.width <= 0 || in.height <= 0 {
-		return spsInfo{}, sps, fmt.Errorf("%w: h265: SPS gives a picture of %dx%d", ErrInvalid, in.width, in.height)
-	}
-	if vui := sps.VUI; vui != nil && vui.VideoSignalTypePresentFlag && vui.ColourDescriptionPresentFlag {
-		in.transfer = yuv.FromVUI(vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries, false, in.height).Transfer
-	}
-	if vui := sps.VUI; vui != nil && vui.AspectRatioInfoPresentFlag {
-		// H.265 Table E-1 is H.264's.
-		in.aspect = vuiAspectRatio(int(vui.AspectRatioIdc), int64(vui.SarWidth), int64(vui.SarHeight))
-	}
-	return in, sps, nil
-}
-
-// hevcProfileName names general_profile_idc values (Annex A.3), as ffprobe does.
-func hevcProfileName(idc uint8) string {
-	switch idc {
-	case 1:
-		return "Main"
-	case 2:
-		return "Main 10"
-	case 3:
-		return "Main Still Picture"
-	case 4:
-		return "Rext"
-	}
-	return fmt.Sprintf("general_profile_idc %d", idc)
-}
-
-// hevcLevel writes general_level_idc (30 times the level number, A.4.1) as "4.1".
-func hevcLevel(idc uint8) string {
-	if idc%30 == 0 {
-		return fmt.Sprintf("%d", idc/30)
-	}
-	return fmt.Sprintf("%d.%d", idc/30, idc%30/3)
-}
-
-// hevcCodecString is the RFC 6381 codecs parameter of an H.265 stream (ISO/IEC 14496-15 E.3):
-// sample entry, profile space and profile, compatibility flags in reverse bit order, tier and
-// level, and the constraint bytes without trailing zero bytes, e.g. "hvc1.2.4.L93.B0".
-func hevcCodecString(entry string, ptl h265.SPS_ProfileTierLevel) string {
-	var b strings.Builder
-	b.WriteString(entry)
-	b.WriteByte('.')
-	if ptl.GeneralProfileSpace > 0 {
-		b.WriteByte('A' + ptl.GeneralProfileSpace - 1)
-	}
-	fmt.Fprintf(&b, "%d", ptl.GeneralProfileIdc)
-	var compat uint32
-	for j, set := range ptl.GeneralProfileCompatibilityFlag {
-		if set {
-			compat |= 1 << j // flag j is bit 31-j of the coded word: reversed, as E.3 wants
-		}
-	}
-	fmt.Fprintf(&b, ".%X", compat)
-	tier := 'L'
-	if ptl.GeneralTierFlag != 0 {
-		tier = 'H'
-	}
-	fmt.Fprintf(&b, ".%c%d", tier, ptl.GeneralLevelIdc)
-	// The first constraint byte: progressive, interlaced, non-packed, frame-only, then the
-	// first four of the 43 reserved/constraint bits; the rest are zero in every Main and Main 10
-	// stream.
-	var c byte
-	for i, f := range []bool{ptl.GeneralProgressiveSourceFlag, ptl.GeneralInterlacedSourceFlag,
-		ptl.GeneralNonPackedConstraintFlag, ptl.GeneralFrameOnlyConstraintFlag,
-		ptl.GeneralMax12bitConstraintFlag, ptl.GeneralMax10bitConstraintFlag,
-		ptl.GeneralMax8bitConstraintFlag, ptl.GeneralMax422ChromeConstraintFlag} {
-		if f {
-			c |= 0x80 >> i
-		}
-	}
-	if c != 0 { // trailing zero bytes are left out
-		fmt.Fprintf(&b, ".%X", c)
-	}
-	return b.String()
+	return spsInfo{Format: sps.Format, codec: sps.Codec(entry), profile: sps.Profile, level: sps.Level}, sps.MaxSubLayersMinus1, nil
 }
 
 // NAL unit types of H.265 (Table 7-1) the flags and parameter sets depend on.
@@ -177,11 +86,11 @@ func (t *hevcTrack) takeSPS(n []byte) error {
 	if len(t.sps) == 1 && bytes.Equal(t.sps[0], n) {
 		return nil
 	}
-	in, sps, err := parseHEVCSPS(n, t.entry)
+	in, maxSubLayer, err := parseHEVCSPS(n, t.entry)
 	if err != nil {
 		return err
 	}
-	t.sps, t.info, t.hasInfo, t.maxSubLayer = [][]byte{bytes.Clone(n)}, in, true, sps.MaxSubLayersMinus1
+	t.sps, t.info, t.hasInfo, t.maxSubLayer = [][]byte{bytes.Clone(n)}, in, true, maxSubLayer
 	return nil
 }
 
@@ -257,7 +166,7 @@ func (t *hevcTrack) accessUnit(nalus [][]byte) (s Sample, randomAccess bool, err
 		withPS = append(withPS, ps...)
 		nalus = append(withPS, nalus[at:]...)
 	}
-	b, err := h264.AnnexB(nalus).Marshal() // Annex B framing is the same in H.265
+	b, err := mch264.AnnexB(nalus).Marshal() // Annex B framing is the same in H.265
 	if err != nil {
 		return Sample{}, false, fmt.Errorf("%w: h265: %v", ErrInvalid, err)
 	}
@@ -276,7 +185,7 @@ func (t *hevcTrack) accessUnitMP4(data []byte) (Sample, error) {
 	return s, err
 }
 
-// splitLengthPrefixed splits length-prefixed NAL units, at most h264.MaxNALUsPerAccessUnit of
+// splitLengthPrefixed splits length-prefixed NAL units, at most mch264.MaxNALUsPerAccessUnit of
 // them (mediacommon's bound, which its Annex B reader applies too).
 func splitLengthPrefixed(data []byte, lengthSize int) ([][]byte, error) {
 	var nalus [][]byte
@@ -297,8 +206,8 @@ func splitLengthPrefixed(data []byte, lengthSize int) ([][]byte, error) {
 		if n == 0 || n > uint64(len(data)) {
 			return nil, fmt.Errorf("NAL unit of %d bytes where %d are left", n, len(data))
 		}
-		if len(nalus) == h264.MaxNALUsPerAccessUnit {
-			return nil, fmt.Errorf("more than %d NAL units", h264.MaxNALUsPerAccessUnit)
+		if len(nalus) == mch264.MaxNALUsPerAccessUnit {
+			return nil, fmt.Errorf("more than %d NAL units", mch264.MaxNALUsPerAccessUnit)
 		}
 		nalus = append(nalus, data[:n])
 		data = data[n:]

@@ -117,13 +117,13 @@ func TestOpenHEVCMasters(t *testing.T) {
 	} {
 		t.Run(filepath.Base(tt.master)+"/"+tt.media, func(t *testing.T) {
 			src := openT(t, filepath.Join(fixtures, tt.master), OpenOptions{OutputSize: tt.size})
-			s := src.(*source)
+			h := src.HLS()
 			info := src.Info()
-			if !strings.HasSuffix(s.hls.media, "/"+tt.media+".m3u8") || info.Format != tt.format || info.Transfer != tt.transfer {
-				t.Errorf("read %s (%v, %s), want %s (%v, %s)", s.hls.media, info.Format, info.Transfer, tt.media, tt.format, tt.transfer)
+			if !strings.HasSuffix(h.Media, "/"+tt.media+".m3u8") || info.Format != tt.format || info.Transfer != tt.transfer {
+				t.Errorf("read %s (%v, %s), want %s (%v, %s)", h.Media, info.Format, info.Transfer, tt.media, tt.format, tt.transfer)
 			}
-			if !strings.HasPrefix(s.hls.reason, tt.reasonStart) {
-				t.Errorf("reason %q, want %q…", s.hls.reason, tt.reasonStart)
+			if !strings.HasPrefix(h.Reason, tt.reasonStart) {
+				t.Errorf("reason %q, want %q…", h.Reason, tt.reasonStart)
 			}
 			if n := len(readAll(t, src)); n == 0 {
 				t.Error("no samples")

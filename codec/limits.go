@@ -1,19 +1,19 @@
 package codec
 
-import "github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+import (
+	"github.com/musicpresence/animated-album-covers/codec/h264"
+	"github.com/musicpresence/animated-album-covers/codec/h265"
+)
 
 // Hard limits on what a source may make us hold or do. Each is checked where the data enters
 // (box header, playlist line, SPS), before anything is allocated for it, so that a hostile or
-// broken source fails with a typed error instead of using memory or time.
+// broken source fails with a typed error instead of using memory or time. The picture size is
+// bounded by yuv.MaxWidth and yuv.MaxHeight (checked in the SPS by codec/h264 and codec/h265),
+// the bytes, requests and redirects of one source by codec/fetch.
 const (
-	// MaxWidth and MaxHeight bound the picture size, from the SPS (after cropping). The decoder
-	// and the resizer are sized for covers; 4096 covers every real one.
-	MaxWidth  = 4096
-	MaxHeight = 4096
-
-	// MaxSampleSize is the largest access unit accepted, the same bound mediacommon puts on
-	// H.264 access units (a 50 Mbit/s 2160p60 stream stays below it).
-	MaxSampleSize = h264.MaxAccessUnitSize
+	// MaxSampleSize is the largest access unit accepted: what the decoders take, mediacommon's
+	// bound on access units (a 50 Mbit/s 2160p60 stream stays below it).
+	MaxSampleSize = max(h264.MaxAccessUnitSize, h265.MaxAccessUnitSize)
 
 	// MaxSamples bounds the sample table of a progressive MP4 (stsz entries) and the samples
 	// of one fragment: one hour at 240 fps.
@@ -45,11 +45,4 @@ const (
 	// MaxPlaylistDepth is how many playlists may lead to the media: a master and the media
 	// playlist it names. A master that names a master is refused.
 	MaxPlaylistDepth = 2
-
-	// MaxRedirects bounds the HTTP redirects followed for one request.
-	MaxRedirects = 5
-
-	// maxSkip is how far ahead in a response we read and drop bytes to reach the next wanted
-	// offset (audio interleaved with video, free boxes) before a new range request is cheaper.
-	maxSkip = 1 << 20
 )

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/Eyevinn/mp4ff/mp4"
+
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // mp4Demuxer reads the H.264 or H.265 track of an ISO base media file (ISO/IEC 14496-12) front to back:
@@ -17,7 +19,7 @@ import (
 // ranges. Boxes are decoded with mp4ff: its header/body decoders work on an io.Reader, so the
 // file is walked as it arrives and only one box (a moov, a moof, one fragment's mdat) is held.
 type mp4Demuxer struct {
-	in        *mediaStream
+	in        byteStream
 	container string
 	track     videoTrack
 	trackID   uint32
@@ -53,7 +55,7 @@ type tickSample struct {
 
 // openMP4 reads the start of the file up to the first samples: the moov, and for a fragmented
 // file the first fragment, so that Info is complete (size, frame rate) when it returns.
-func openMP4(in *mediaStream, container string) (*mp4Demuxer, error) {
+func openMP4(in byteStream, container string) (*mp4Demuxer, error) {
 	d := &mp4Demuxer{in: in, container: container}
 	if err := d.readHeader(); err != nil {
 		return nil, err
@@ -63,7 +65,7 @@ func openMP4(in *mediaStream, container string) (*mp4Demuxer, error) {
 			return nil, err
 		}
 		if len(d.queue) == 0 {
-			return nil, fmt.Errorf("%w: mp4: %s: no video samples", ErrInvalid, in.name)
+			return nil, fmt.Errorf("%w: mp4: %s: no video samples", ErrInvalid, in.Name())
 		}
 		d.info.FrameRate = d.fragmentRate()
 	}
@@ -79,7 +81,7 @@ func (d *mp4Demuxer) readHeader() error {
 		hdr, start, err := d.nextBox()
 		if err != nil {
 			if err == io.EOF {
-				return fmt.Errorf("%w: mp4: %s: no movie box (moov)", ErrInvalid, d.in.name)
+				return fmt.Errorf("%w: mp4: %s: no movie box (moov)", ErrInvalid, d.in.Name())
 			}
 			return err
 		}
@@ -95,7 +97,7 @@ func (d *mp4Demuxer) readHeader() error {
 				return err
 			}
 		case "moof":
-			return fmt.Errorf("%w: mp4: %s: movie fragment before the movie box", ErrInvalid, d.in.name)
+			return fmt.Errorf("%w: mp4: %s: movie fragment before the movie box", ErrInvalid, d.in.Name())
 		default:
 			if err := d.skipBox(hdr, start); err != nil {
 				return err
@@ -108,29 +110,28 @@ func (d *mp4Demuxer) readHeader() error {
 func (d *mp4Demuxer) nextBox() (mp4.BoxHeader, int64, error) {
 	d.boxes++
 	if d.boxes > MaxBoxes {
-		return mp4.BoxHeader{}, 0, fmt.Errorf("%w: mp4: %s: more than %d top-level boxes", ErrInvalid, d.in.name, MaxBoxes)
+		return mp4.BoxHeader{}, 0, fmt.Errorf("%w: mp4: %s: more than %d top-level boxes", ErrInvalid, d.in.Name(), MaxBoxes)
 	}
-	start := d.in.pos
-	if _, err := d.in.r.Peek(1); err == io.EOF {
-		return mp4.BoxHeader{}, start, io.EOF
-	}
+	start := d.in.Offset()
 	hdr, err := mp4.DecodeHeader(d.in)
 	if err != nil {
+		if err == io.EOF {
+			return hdr, start, io.EOF // nothing left: the stream ends between boxes
+		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return hdr, start, fmt.Errorf("%w: %w: mp4: %s: box header at byte %d cut short", ErrInvalid, ErrTruncated, d.in.name, start)
+			return hdr, start, fmt.Errorf("%w: %w: mp4: %s: box header at byte %d cut short", ErrInvalid, ErrTruncated, d.in.Name(), start)
 		}
 		if errors.Is(err, ErrOrigin) || errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return hdr, start, err
 		}
-		return hdr, start, fmt.Errorf("%w: mp4: %s: box at byte %d: %v", ErrInvalid, d.in.name, start, err)
+		return hdr, start, fmt.Errorf("%w: mp4: %s: box at byte %d: %v", ErrInvalid, d.in.Name(), start, err)
 	}
 	if hdr.Size > 1<<62 {
-		return hdr, start, fmt.Errorf("%w: mp4: %s: box %q at byte %d claims %d bytes", ErrInvalid, d.in.name, hdr.Name, start, hdr.Size)
+		return hdr, start, fmt.Errorf("%w: mp4: %s: box %q at byte %d claims %d bytes", ErrInvalid, d.in.Name(), hdr.Name, start, hdr.Size)
 	}
 	return hdr, start, nil
 }
 
-// readBox reads a whole box of at most limit bytes and decodes it.
 // readMoov reads the movie box (ISO/IEC 14496-12 section 8.2.1) whose header is at start.
 func (d *mp4Demuxer) readMoov(hdr mp4.BoxHeader, start int64) (*mp4.MoovBox, error) {
 	box, err := d.readBox(hdr, start, MaxMoovSize)
@@ -139,25 +140,27 @@ func (d *mp4Demuxer) readMoov(hdr mp4.BoxHeader, start int64) (*mp4.MoovBox, err
 	}
 	moov, ok := box.(*mp4.MoovBox)
 	if !ok {
-		return nil, fmt.Errorf("%w: mp4: %s: moov at byte %d is not a movie box", ErrInvalid, d.in.name, start)
+		return nil, fmt.Errorf("%w: mp4: %s: moov at byte %d is not a movie box", ErrInvalid, d.in.Name(), start)
 	}
 	return moov, nil
 }
 
+// readBox reads the rest of a box of at most limit bytes whose header is at start, and decodes
+// it.
 func (d *mp4Demuxer) readBox(hdr mp4.BoxHeader, start int64, limit int64) (mp4.Box, error) {
 	if int64(hdr.Size) > limit {
-		return nil, fmt.Errorf("%w: mp4: %s: %s box of %d bytes is over the limit of %d", ErrUnsupported, d.in.name, hdr.Name, hdr.Size, limit)
+		return nil, fmt.Errorf("%w: mp4: %s: %s box of %d bytes is over the limit of %d", ErrUnsupported, d.in.Name(), hdr.Name, hdr.Size, limit)
 	}
-	payload := make([]byte, int(hdr.Size)-hdr.Hdrlen)
-	if _, err := io.ReadFull(d.in, payload); err != nil {
-		return nil, d.in.truncated(err, start+int64(hdr.Size))
+	payload, err := d.in.ReadAt(start+int64(hdr.Hdrlen), int(hdr.Size)-hdr.Hdrlen)
+	if err != nil {
+		return nil, err
 	}
 	if hdr.Name == "moov" {
 		hideUserData(payload)
 	}
 	box, err := decodeBoxBody(hdr, start, payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: mp4: %s: %s box at byte %d: %v", ErrInvalid, d.in.name, hdr.Name, start, err)
+		return nil, fmt.Errorf("%w: mp4: %s: %s box at byte %d: %v", ErrInvalid, d.in.Name(), hdr.Name, start, err)
 	}
 	return box, nil
 }
@@ -174,27 +177,15 @@ func decodeBoxBody(hdr mp4.BoxHeader, start int64, payload []byte) (box mp4.Box,
 }
 
 func (d *mp4Demuxer) skipBox(hdr mp4.BoxHeader, start int64) error {
-	return d.in.seek(start + int64(hdr.Size))
+	return d.in.SkipTo(start + int64(hdr.Size))
 }
 
-// passMediaData gets past an mdat that comes before the moov.
+// passMediaData gets past an mdat that comes before the moov: its samples are read once the
+// moov says where they are.
 func (d *mp4Demuxer) passMediaData(hdr mp4.BoxHeader, start int64) error {
-	end := start + int64(hdr.Size)
-	if d.in.reopen != nil {
-		// Jump to what follows with a range request, even when it is near: the samples
-		// are asked for again once the moov says where they are.
-		return d.in.jump(end)
+	if err := d.in.SkipForLater(start + int64(hdr.Size)); err != nil {
+		return fmt.Errorf("mp4: media data before the movie box: %w", err)
 	}
-	payload := int64(hdr.Size) - int64(hdr.Hdrlen)
-	if payload > d.in.f.opts.MaxBytes {
-		return fmt.Errorf("%w: mp4: %s: media data of %d bytes before the movie box is over the limit of %d, and the origin serves no ranges",
-			ErrOrigin, d.in.name, payload, d.in.f.opts.MaxBytes)
-	}
-	data := make([]byte, payload)
-	if _, err := io.ReadFull(d.in, data); err != nil {
-		return d.in.truncated(err, end)
-	}
-	d.in.held = &heldRegion{off: start + int64(hdr.Hdrlen), data: data}
 	return nil
 }
 
@@ -202,41 +193,38 @@ func (d *mp4Demuxer) passMediaData(hdr mp4.BoxHeader, start int64) error {
 // sample table.
 func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 	if len(moov.Traks) > MaxTracks {
-		return fmt.Errorf("%w: mp4: %s: %d tracks, more than %d", ErrUnsupported, d.in.name, len(moov.Traks), MaxTracks)
+		return fmt.Errorf("%w: mp4: %s: %d tracks, more than %d", ErrUnsupported, d.in.Name(), len(moov.Traks), MaxTracks)
 	}
 	trak, found := chooseVideoTrack(moov.Traks)
 	if trak == nil {
 		if scheme, ok := encryptedVideo(moov); ok {
-			return fmt.Errorf("%w: mp4: %s: encrypted video is not supported (encv, protection scheme %s)", ErrUnsupported, d.in.name, scheme)
+			return fmt.Errorf("%w: mp4: %s: encrypted video is not supported (encv, protection scheme %s)", ErrUnsupported, d.in.Name(), scheme)
 		}
 		what := "no tracks"
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
 		}
-		return fmt.Errorf("%w: mp4: %s: no H.264 or H.265 video track (%s)", ErrUnsupported, d.in.name, what)
+		return fmt.Errorf("%w: mp4: %s: no H.264 or H.265 video track (%s)", ErrUnsupported, d.in.Name(), what)
 	}
 	d.trackID = trak.Tkhd.TrackID
 	d.timescale = trak.Mdia.Mdhd.Timescale
 	if d.timescale == 0 {
-		return fmt.Errorf("%w: mp4: %s: track %d has timescale 0", ErrInvalid, d.in.name, d.trackID)
+		return fmt.Errorf("%w: mp4: %s: track %d has timescale 0", ErrInvalid, d.in.Name(), d.trackID)
 	}
 	track, entry, err := newVideoTrack(trak.Mdia.Minf.Stbl.Stsd)
 	if err != nil {
-		return fmt.Errorf("mp4: %s: track %d: %w", d.in.name, d.trackID, err)
+		return fmt.Errorf("mp4: %s: track %d: %w", d.in.Name(), d.trackID, err)
 	}
 	d.track = track
 	d.info = trackStreamInfo(d.container, track)
 	if a, ok := containerAspectRatio(trak.Tkhd, entry); ok {
 		d.info.SampleAspect = a
 	}
-	if d.in.loc != nil {
-		d.info.URL = displayName(d.in.loc)
-	}
 	if _, hasSPS := track.streamInfo(); !hasSPS {
 		d.info.Codec = entry.Type()
 		d.info.Width, d.info.Height = int(entry.Width), int(entry.Height)
-		if d.info.Width > MaxWidth || d.info.Height > MaxHeight {
-			return fmt.Errorf("%w: mp4: %s: picture of %dx%d is over the limit of %dx%d", ErrUnsupported, d.in.name, d.info.Width, d.info.Height, MaxWidth, MaxHeight)
+		if d.info.Width > yuv.MaxWidth || d.info.Height > yuv.MaxHeight {
+			return fmt.Errorf("%w: mp4: %s: picture of %dx%d is over the limit of %dx%d", ErrUnsupported, d.in.Name(), d.info.Width, d.info.Height, yuv.MaxWidth, yuv.MaxHeight)
 		}
 	}
 	stbl := trak.Mdia.Minf.Stbl
@@ -251,7 +239,7 @@ func (d *mp4Demuxer) readMovie(moov *mp4.MoovBox) error {
 			}
 		}
 		if d.trex == nil {
-			return fmt.Errorf("%w: mp4: %s: no defaults (trex) for track %d", ErrInvalid, d.in.name, d.trackID)
+			return fmt.Errorf("%w: mp4: %s: no defaults (trex) for track %d", ErrInvalid, d.in.Name(), d.trackID)
 		}
 		if mehd := moov.Mvex.Mehd; mehd != nil && moov.Mvhd != nil && moov.Mvhd.Timescale > 0 {
 			d.info.Duration = ticks(int64(mehd.FragmentDuration), moov.Mvhd.Timescale)
@@ -324,8 +312,6 @@ func (d *mp4Demuxer) Next(ctx context.Context) (Sample, error) {
 	s.Duration = ticks(int64(ts.dur), d.timescale)
 	return s, nil
 }
-
-func (d *mp4Demuxer) Close() error { return d.in.Close() }
 
 // encryptedVideo tells whether a track of moov is protected video: a sample entry encv (ISO/IEC
 // 14496-12 8.12, Common Encryption ISO/IEC 23001-7), whose protection scheme it names.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 )
 
 // TestOpenMP4 reads every MP4 fixture from the file and over HTTP, and compares the samples
@@ -51,8 +53,8 @@ func TestOpenMP4(t *testing.T) {
 				if tt.container == "mp4" && info.Frames != len(want.pts) {
 					t.Errorf("Frames = %d, want %d", info.Frames, len(want.pts))
 				}
-				if st := src.(FetchStats); st.BytesFetched() <= 0 {
-					t.Errorf("BytesFetched = %d", st.BytesFetched())
+				if st := src.Fetched(); st.Bytes <= 0 {
+					t.Errorf("%d bytes fetched", st.Bytes)
 				}
 			})
 		}
@@ -131,7 +133,7 @@ func TestMoovAtEndRanges(t *testing.T) {
 		src := openT(t, o.URL+"/"+name+".mp4", OpenOptions{})
 		checkSamples(t, readAll(t, src), want, true)
 		requests, ranged := o.count("/" + name + ".mp4")
-		fetched := src.(FetchStats).BytesFetched()
+		fetched := src.Fetched().Bytes
 		t.Logf("no ranges %v: %d requests, %d with Range, %d bytes", noRanges, requests, ranged, fetched)
 		if noRanges && requests != 1 {
 			t.Errorf("origin without ranges: %d requests, want 1", requests)
@@ -139,7 +141,7 @@ func TestMoovAtEndRanges(t *testing.T) {
 		if !noRanges && (requests != 3 || ranged != 2) {
 			t.Errorf("origin with ranges: %d requests (%d with Range), want 3 (2): first bytes, moov, mdat", requests, ranged)
 		}
-		if size := int64(210773); fetched > size+2*DefaultBufferSize {
+		if size := int64(210773); fetched > size+2*fetch.DefaultBufferSize {
 			t.Errorf("fetched %d bytes of a %d-byte file", fetched, size)
 		}
 	}

@@ -20,7 +20,7 @@ const tsClock = 90000
 // format of RFC 8216 section 3.2) with mediacommon's reader, which reassembles PES packets into
 // access units.
 type tsDemuxer struct {
-	in       *mediaStream
+	in       byteStream
 	reader   *mpegts.Reader
 	track    videoTrack
 	dtsClock mpegts.TimeDecoder // unwraps the 33-bit DTS
@@ -33,10 +33,10 @@ type tsDemuxer struct {
 }
 
 // openTS reads the stream's tables and its first samples, so that Info is complete.
-func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
+func openTS(in byteStream, container string) (*tsDemuxer, error) {
 	d := &tsDemuxer{in: in, reader: &mpegts.Reader{R: in}}
 	if err := d.reader.Initialize(); err != nil {
-		return nil, d.fail(fmt.Errorf("mpegts: %s: no program tables: %w", in.name, err))
+		return nil, d.fail(fmt.Errorf("mpegts: %s: no program tables: %w", in.Name(), err))
 	}
 	var found []string
 	var video, hevcVideo *mpegts.Track
@@ -64,13 +64,13 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 		if len(found) > 0 {
 			what = "only " + joinUnique(found)
 		}
-		return nil, fmt.Errorf("%w: mpegts: %s: no H.264 or H.265 track (%s)", ErrUnsupported, in.name, what)
+		return nil, fmt.Errorf("%w: mpegts: %s: no H.264 or H.265 track (%s)", ErrUnsupported, in.Name(), what)
 	}
 	if err := d.fill(2); err != nil && err != io.EOF {
 		return nil, err
 	}
 	if len(d.queue) == 0 {
-		return nil, fmt.Errorf("%w: mpegts: %s: no random access picture (IDR, CRA, BLA)", ErrInvalid, in.name)
+		return nil, fmt.Errorf("%w: mpegts: %s: no random access picture (IDR, CRA, BLA)", ErrInvalid, in.Name())
 	}
 	d.shift = d.queue[0].pts
 	durs := map[uint32]int{}
@@ -78,7 +78,7 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 		durs[uint32(d.queue[1].dts-d.queue[0].dts)]++
 	}
 	sps, _ := d.track.streamInfo()
-	fps := sps.fps
+	fps := sps.FrameRate
 	if fps <= 0 || fps > 300 {
 		fps = 0
 		if best := mostCommon(durs); best > 0 {
@@ -88,9 +88,6 @@ func openTS(in *mediaStream, container string) (*tsDemuxer, error) {
 	// MPEG-TS has no pixel aspect of its own: the SPS says it.
 	d.info = trackStreamInfo(container, d.track)
 	d.info.FrameRate = fps
-	if in.loc != nil {
-		d.info.URL = displayName(in.loc)
-	}
 	return d, nil
 }
 
@@ -128,7 +125,7 @@ func (d *tsDemuxer) fill(n int) error {
 			return d.fail(err)
 		}
 		if len(d.queue) > MaxSamples {
-			return fmt.Errorf("%w: mpegts: %s: more than %d access units queued", ErrInvalid, d.in.name, MaxSamples)
+			return fmt.Errorf("%w: mpegts: %s: more than %d access units queued", ErrInvalid, d.in.Name(), MaxSamples)
 		}
 	}
 	return nil
@@ -143,9 +140,9 @@ func (d *tsDemuxer) fail(err error) error {
 		}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: %w: mpegts: %s: %v", ErrInvalid, ErrTruncated, d.in.name, err)
+		return fmt.Errorf("%w: %w: mpegts: %s: %v", ErrInvalid, ErrTruncated, d.in.Name(), err)
 	}
-	return fmt.Errorf("%w: mpegts: %s: %v", ErrInvalid, d.in.name, err)
+	return fmt.Errorf("%w: mpegts: %s: %v", ErrInvalid, d.in.Name(), err)
 }
 
 func (d *tsDemuxer) Info() StreamInfo { return d.info }
@@ -170,5 +167,3 @@ func (d *tsDemuxer) Next(ctx context.Context) (Sample, error) {
 	s.Duration = ticks(int64(d.lastDur), tsClock)
 	return s, nil
 }
-
-func (d *tsDemuxer) Close() error { return d.in.Close() }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 )
 
 // DefaultOutputSize is the output size the variant choice aims at when none is given.
@@ -14,7 +15,8 @@ const DefaultOutputSize = 80
 
 // OpenOptions says how a source is fetched and how much of it is read.
 type OpenOptions struct {
-	FetchOptions
+	// Fetch says how the source's resources are fetched: timeouts, byte limit, host check.
+	Fetch fetch.Options
 	// OutputSize is the size of the square the output must fit: HLS variant choice takes the
 	// smallest H.264 variant whose shorter side is at least twice it. 0: DefaultOutputSize.
 	OutputSize int
@@ -32,8 +34,8 @@ type OpenOptions struct {
 // It reads up to the first samples, so that Info is complete and oversized or unsupported
 // streams are refused before any decoding. ctx bounds Open; each Next has its own; Close ends
 // every request.
-func Open(ctx context.Context, input string, opts OpenOptions) (Source, error) {
-	loc, err := parseInput(input)
+func Open(ctx context.Context, input string, opts OpenOptions) (*Input, error) {
+	loc, err := fetch.ParseInput(input)
 	if err != nil {
 		return nil, err
 	}
@@ -49,111 +51,86 @@ func Open(ctx context.Context, input string, opts OpenOptions) (Source, error) {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	s := &source{f: newFetcher(opts.FetchOptions), cancel: cancel, maxDuration: opts.MaxDuration}
-	s.demux, err = s.openCheapest(life, loc, rules, opts)
-	if err != nil {
+	in := &Input{fetcher: fetch.New(opts.Fetch), cancel: cancel, maxDuration: opts.MaxDuration}
+	if err := in.openCheapest(life, loc, rules, opts); err != nil {
 		cancel()
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			return nil, fmt.Errorf("%w (%v)", ctxErr, err)
 		}
 		return nil, err
 	}
-	return s, nil
+	return in, nil
 }
 
-func (s *source) open(ctx context.Context, loc *url.URL, opts OpenOptions) (Source, error) {
-	b, err := s.f.open(ctx, loc, 0, -1)
+// open opens loc and the demuxer of what it holds: the one place where content decides. A
+// playlist leads to the stream of its media, whose segments are told apart the same way.
+func (in *Input) open(ctx context.Context, loc *url.URL, opts OpenOptions) error {
+	stream, err := in.fetcher.Open(ctx, loc)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	in := newBodyStream(ctx, s.f, b)
-	k, err := sniff(in.r)
+	k, err := sniff(stream)
 	if err != nil {
-		in.Close()
-		return nil, fmt.Errorf("%s: %w", in.name, err)
+		stream.Close()
+		return fmt.Errorf("%s: %w", stream.Name(), err)
 	}
-	var src Source
-	switch k {
-	case kindMP4:
-		src, err = openMP4(in, "mp4")
-	case kindTS:
-		src, err = openTS(in, "mpegts")
-	case kindHLS:
-		src, s.hls, err = openHLS(ctx, s.f, in, opts)
-	}
-	if err != nil {
-		in.Close()
-		return nil, err
-	}
-	return src, nil
-}
-
-// source is what Open returns: a demuxer with the duration limit, the cancellation of each
-// Next, and the fetch statistics.
-type source struct {
-	demux       Source
-	f           *fetcher
-	cancel      context.CancelFunc // ends every request of the source
-	maxDuration time.Duration
-	hls         *hlsChoice // what a master offered, when the input was a playlist
-	missing     []string   // renditions tried before the one read, which the origin did not have
-	given       int        // samples Next returned
-	truncated   error      // why the source ended inside itself (ErrTruncated), if it did
-	err         error      // after the end or a failure, every Next returns it
-}
-
-func (s *source) Info() StreamInfo { return s.demux.Info() }
-
-func (s *source) Next(ctx context.Context) (Sample, error) {
-	if s.err != nil {
-		return Sample{}, s.err
-	}
-	if err := ctx.Err(); err != nil {
-		return Sample{}, err
-	}
-	stop := context.AfterFunc(ctx, s.cancel)
-	sample, err := s.demux.Next(ctx)
-	stop()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
+	var hls *HLSChoice
+	if k == kindHLS {
+		if stream, hls, err = openHLS(ctx, in.fetcher, stream, opts); err != nil {
+			return err
 		}
-		// A source cut inside itself but served whole is read up to the cut, as ffmpeg reads
-		// it: what comes before is good. Without a sample before it, it is broken.
-		if errors.Is(err, ErrTruncated) && s.given > 0 {
-			s.truncated, err = err, io.EOF
+		if k, err = sniff(stream); err != nil {
+			stream.Close()
+			return fmt.Errorf("hls: %s: first segment: %w", hls.mediaName, err)
 		}
-		s.err = err
-		return Sample{}, err
 	}
-	if s.maxDuration > 0 && sample.DTS >= s.maxDuration {
-		s.err = io.EOF
-		return Sample{}, io.EOF
+	playlist := ""
+	if hls != nil {
+		playlist = hls.mediaName
 	}
-	s.given++
-	return sample, nil
-}
-
-// Truncated says why the source ended before its container's end (wrapping ErrTruncated) when
-// it did: Next then returned io.EOF at the cut. nil when the source was read to its end, or
-// not yet.
-func (s *source) Truncated() error {
-	if s.err == io.EOF {
-		return s.truncated
+	d, err := openDemuxer(stream, k, playlist)
+	if err != nil {
+		stream.Close()
+		return err
+	}
+	in.stream, in.demux, in.hls = stream, d, hls
+	in.info = d.Info()
+	if u := stream.URL(); u != nil {
+		in.info.URL = fetch.DisplayName(u)
+	}
+	if hls != nil {
+		// The playlist knows the whole duration; the container, only the segments read.
+		in.info.Duration, in.info.Frames = hls.duration, 0
+		if in.info.FrameRate == 0 && hls.Chosen >= 0 {
+			in.info.FrameRate = hls.Variants[hls.Chosen].FrameRate
+		}
 	}
 	return nil
 }
 
-func (s *source) Close() error {
-	s.cancel()
-	if s.err == nil {
-		s.err = errors.New("codec: source closed")
-	}
-	return s.demux.Close()
+// demuxer reads the access units of the video track of one container.
+type demuxer interface {
+	Info() StreamInfo
+	Next(ctx context.Context) (Sample, error)
 }
 
-// BytesFetched is the bytes read from origins and files so far, over all requests.
-func (s *source) BytesFetched() int64 { return s.f.fetched.Load() }
-
-// Requests is the number of HTTP requests sent and files opened so far.
-func (s *source) Requests() int64 { return s.f.requests.Load() }
+// openDemuxer opens the demuxer of a stream of kind k: MP4 (progressive or fragmented) or
+// MPEG-TS, also as the segments of the media playlist named playlist ("" when the stream is no
+// playlist's).
+func openDemuxer(in byteStream, k kind, playlist string) (demuxer, error) {
+	fromPlaylist := playlist != ""
+	switch {
+	case k == kindMP4 && fromPlaylist:
+		return openMP4(in, "hls-fmp4")
+	case k == kindMP4:
+		return openMP4(in, "mp4")
+	case k == kindTS && fromPlaylist:
+		return openTS(in, "hls-ts")
+	case k == kindTS:
+		return openTS(in, "mpegts")
+	case fromPlaylist:
+		return nil, fmt.Errorf("%w: hls: %s: segments are %s, not MP4 or MPEG-TS", ErrUnsupported, playlist, k)
+	}
+	// A playlist is read by the caller, never given here.
+	return nil, fmt.Errorf("%w: %s: %s is not a media container", ErrUnsupported, in.Name(), k)
+}

@@ -97,17 +97,16 @@ func Probe(ctx context.Context, input string, opts OpenOptions) (ProbeResult, er
 	if r.Duration == 0 {
 		r.Duration = last.Seconds()
 	}
-	s := src.(*source)
-	r.Bytes = s.BytesFetched()
-	r.RenditionsMissing = s.missing
-	if err := s.Truncated(); err != nil {
+	r.Bytes = src.Fetched().Bytes
+	r.RenditionsMissing = src.RenditionsMissing()
+	if err := src.Truncated(); err != nil {
 		r.Truncated = err.Error()
 	}
-	if h := s.hls; h != nil {
-		r.Master, r.Media, r.Variants = h.master, h.media, h.variants
-		if h.chosen >= 0 {
-			chosen := h.chosen
-			r.Chosen, r.ChosenBecause = &chosen, h.reason
+	if h := src.HLS(); h != nil {
+		r.Master, r.Media, r.Variants = h.Master, h.Media, h.Variants
+		if h.Chosen >= 0 {
+			chosen := h.Chosen
+			r.Chosen, r.ChosenBecause = &chosen, h.Reason
 		}
 	}
 	return r, nil

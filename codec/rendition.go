@@ -13,6 +13,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
 // RenditionRule says where an origin keeps the sizes of one video: for URLs on Host whose path
@@ -187,8 +190,8 @@ func compileRenditionRule(r RenditionRule) (renditionRule, error) {
 	c.sizes = slices.Clone(r.Sizes)
 	slices.Sort(c.sizes)
 	for i, s := range c.sizes {
-		if s <= 0 || s > MaxWidth {
-			return c, fmt.Errorf("sizes: %d is not a size in 1..%d", s, MaxWidth)
+		if s <= 0 || s > yuv.MaxWidth {
+			return c, fmt.Errorf("sizes: %d is not a size in 1..%d", s, yuv.MaxWidth)
 		}
 		if i > 0 && c.sizes[i-1] == s {
 			return c, fmt.Errorf("sizes: %d listed twice", s)
@@ -309,22 +312,22 @@ var renditionStatusMissing = []int{http.StatusForbidden, http.StatusNotFound, ht
 // small request. Each try is a request of the same fetcher: the host check and the byte budget
 // cover them all. Other failures (a timeout, a reset, the caller's cancellation) end the tries,
 // as the URL as given would most likely fail the same way.
-func (s *source) openCheapest(ctx context.Context, loc *url.URL, rules []renditionRule, opts OpenOptions) (Source, error) {
+func (in *Input) openCheapest(ctx context.Context, loc *url.URL, rules []renditionRule, opts OpenOptions) error {
 	for _, alt := range renditionCandidates(rules, loc, opts.OutputSize) {
-		src, err := s.open(ctx, alt, opts)
+		err := in.open(ctx, alt, opts)
 		if err == nil || !renditionMissing(err) || ctx.Err() != nil {
-			return src, err
+			return err
 		}
-		s.missing = append(s.missing, redact(alt))
+		in.missing = append(in.missing, fetch.Redact(alt))
 	}
-	return s.open(ctx, loc, opts)
+	return in.open(ctx, loc, opts)
 }
 
 // renditionMissing tells whether a failed try should pass on to the next rendition.
 func renditionMissing(err error) bool {
-	var st *statusError
+	var st *fetch.StatusError
 	if errors.As(err, &st) {
-		return slices.Contains(renditionStatusMissing, st.code)
+		return slices.Contains(renditionStatusMissing, st.Code)
 	}
 	return errors.Is(err, ErrUnsupported) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden)
 }

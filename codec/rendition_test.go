@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 )
 
 // renditionDir is where make-fixtures.sh puts one cover at 160, 320 and 640 px (and origin.mp4,
@@ -136,7 +138,7 @@ func TestOpenRendition(t *testing.T) {
 				o.html[n] = true
 			}
 			var checked []string
-			opts := OpenOptions{OutputSize: tt.outputSize, FetchOptions: FetchOptions{
+			opts := OpenOptions{OutputSize: tt.outputSize, Fetch: fetch.Options{
 				CheckURL: func(_ context.Context, u *url.URL) error {
 					checked = append(checked, u.Path[strings.LastIndexByte(u.Path, '/')+1:])
 					return nil
@@ -162,13 +164,13 @@ func TestOpenRendition(t *testing.T) {
 				t.Errorf("origin saw %q, want %q", got, tt.wantLog)
 			}
 			// One request per try, and the host check asked about each.
-			stats := src.(FetchStats)
-			if stats.Requests() != int64(len(tt.wantLog)) || !slices.Equal(checked, tt.wantLog) {
-				t.Errorf("%d requests, host check asked about %q; want %d, %q", stats.Requests(), checked, len(tt.wantLog), tt.wantLog)
+			stats := src.Fetched()
+			if stats.Requests != int64(len(tt.wantLog)) || !slices.Equal(checked, tt.wantLog) {
+				t.Errorf("%d requests, host check asked about %q; want %d, %q", stats.Requests, checked, len(tt.wantLog), tt.wantLog)
 			}
 			// A miss costs at most its error page: the bytes are the file read plus the HTML.
 			want := fileSize(t, tt.wantURL) + int64(len(notFoundPage))*int64(len(tt.html))
-			if got := stats.BytesFetched(); got != want {
+			if got := stats.Bytes; got != want {
 				t.Errorf("fetched %d bytes, want %d", got, want)
 			}
 		})
@@ -205,7 +207,7 @@ func TestOpenRenditionFailures(t *testing.T) {
 		o := newTIDALOrigin(t)
 		refuse := func(context.Context, *url.URL) error { return errors.New("host not allowed") }
 		_, err := Open(context.Background(), o.url("origin.mp4"), OpenOptions{
-			Renditions: o.rules(t), FetchOptions: FetchOptions{CheckURL: refuse}})
+			Renditions: o.rules(t), Fetch: fetch.Options{CheckURL: refuse}})
 		if !errors.Is(err, ErrForbidden) {
 			t.Errorf("error %v, want ErrForbidden", err)
 		}

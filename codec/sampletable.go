@@ -13,7 +13,7 @@ import (
 // in decoding order. mp4ff's per-sample lookups search the run-length tables from the start
 // each time; one pass over them is linear.
 func (d *mp4Demuxer) readSampleTable(stbl *mp4.StblBox) error {
-	name := d.in.name
+	name := d.in.Name()
 	if stbl.Stsz == nil || stbl.Stts == nil || stbl.Stsc == nil || (stbl.Stco == nil && stbl.Co64 == nil) {
 		return fmt.Errorf("%w: mp4: %s: track %d has an incomplete sample table", ErrInvalid, name, d.trackID)
 	}
@@ -120,8 +120,8 @@ func (d *mp4Demuxer) readSampleTable(stbl *mp4.StblBox) error {
 // it gives a plausible one, as a variable-rate stream's durations do not; else the most common
 // sample duration.
 func (d *mp4Demuxer) nominalRate(durations map[uint32]int) float64 {
-	if sps, _ := d.track.streamInfo(); sps.fps > 0 && sps.fps <= 300 {
-		return sps.fps
+	if sps, _ := d.track.streamInfo(); sps.FrameRate > 0 && sps.FrameRate <= 300 {
+		return sps.FrameRate
 	}
 	if best := mostCommon(durations); best > 0 {
 		return float64(d.timescale) / float64(best)
@@ -148,13 +148,13 @@ func (d *mp4Demuxer) nextProgressive() (tickSample, error) {
 	}
 	e := d.table[d.next]
 	d.next++
-	data, err := d.in.readAt(e.off, int(e.size))
+	data, err := d.in.ReadAt(e.off, int(e.size))
 	if err != nil {
 		return tickSample{}, fmt.Errorf("mp4: sample %d: %w", d.next, err)
 	}
 	s, err := d.track.accessUnitMP4(data)
 	if err != nil {
-		return tickSample{}, fmt.Errorf("mp4: %s: sample %d: %w", d.in.name, d.next, err)
+		return tickSample{}, fmt.Errorf("mp4: %s: sample %d: %w", d.in.Name(), d.next, err)
 	}
 	return tickSample{Sample: s, dts: e.dts, pts: e.dts + int64(e.cto), dur: e.dur}, nil
 }

@@ -172,7 +172,7 @@ func fixtureSamples(f *testing.F, file string) []Sample {
 	if err != nil {
 		f.Fatal(err)
 	}
-	d, err := openMP4(memoryStream(data), "mp4")
+	d, err := openMP4(newMemoryStream(data), "mp4")
 	if err != nil {
 		f.Fatalf("%s: %v", file, err)
 	}

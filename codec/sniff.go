@@ -43,8 +43,13 @@ var leadingBoxes = map[string]bool{
 	"mdat": true, "free": true, "skip": true, "wide": true, "pdin": true, "uuid": true,
 }
 
+// peeker shows the next bytes of a stream without consuming them (a fetch.Stream does).
+type peeker interface {
+	Peek(n int) ([]byte, error)
+}
+
 // sniff looks at the start of r without consuming it.
-func sniff(r *bufio.Reader) (kind, error) {
+func sniff(r peeker) (kind, error) {
 	head, err := r.Peek(sniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return kindUnknown, err

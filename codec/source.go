@@ -1,6 +1,3 @@
-// Package codec is what comes in: fetching sources (files, HTTP, HLS with byte ranges), demuxing
-// MP4, fragmented MP4 and MPEG-TS, and decoding H.264 (through codec/h264) and H.265 (through
-// codec/h265) into pictures (codec/yuv).
 package codec
 
 import (
@@ -67,7 +64,8 @@ type StreamInfo struct {
 	URL          string        // the URL (or path) the media was actually read from
 }
 
-// Source is a demuxed H.264 or H.265 video track: samples in decoding order.
+// Source is a demuxed H.264 or H.265 video track: samples in decoding order, what Decode reads.
+// Open's Input is one; a decode worker's samples from its pipe are another.
 type Source interface {
 	Info() StreamInfo
 	// Next returns the next sample, or io.EOF after the last one. The sample's AnnexB slice is

@@ -39,8 +39,8 @@ func trackStreamInfo(container string, t videoTrack) StreamInfo {
 	info := StreamInfo{Container: container, Format: t.format()}
 	if sps, ok := t.streamInfo(); ok {
 		info.Codec, info.Profile, info.Level = sps.codec, sps.profile, sps.level
-		info.Width, info.Height, info.SampleAspect = sps.width, sps.height, sps.aspect
-		info.BitDepth, info.Transfer = sps.bitDepth, sps.transfer.String()
+		info.Width, info.Height, info.SampleAspect = sps.Width, sps.Height, sps.sampleAspect()
+		info.BitDepth, info.Transfer = sps.BitDepth, sps.Colour.Transfer.String()
 	}
 	return info
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -14,7 +14,7 @@ import (
 // timeouts and limits. The cache keys stay the URL the client asked for, whichever rendition
 // is read.
 func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
-	fetch := codec.FetchOptions{
+	fetchOpts := fetch.Options{
 		Client:     policy.Client(),
 		Timeout:    cfg.StreamHTTPTimeout,
 		MaxBytes:   cfg.MaxSourceBytes,
@@ -22,7 +22,7 @@ func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
 		CheckURL:   policy.CheckURL,
 	}
 	return func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error) {
-		opts.Source.FetchOptions = fetch
+		opts.Source.Fetch = fetchOpts
 		return pipeline.Convert(ctx, input, opts, w)
 	}
 }

@@ -50,20 +50,22 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	srcOpts.OutputSize = c.opts.Size
 	srcOpts.MaxDuration = c.opts.MaxDuration
 	opened := time.Now()
-	raw, err := codec.Open(ctx, input, srcOpts)
+	in, err := codec.Open(ctx, input, srcOpts)
 	if err != nil {
 		return err
 	}
-	src := &timedSource{Source: raw, waited: time.Since(opened)}
+	src := &timedSource{Source: in, waited: time.Since(opened)}
 	defer src.Close()
-	defer func() { c.stats.FetchTime = src.total() }()
+	defer func() {
+		c.stats.FetchTime = src.total()
+		c.stats.SourceBytes = in.Fetched().Bytes
+		c.stats.Truncated = in.Truncated()
+	}()
 	info := src.Info()
 	c.stats.SourceURL = info.URL
 	if info.Duration > 0 {
 		c.stats.Expected = min(info.Duration, c.opts.MaxDuration)
 	}
-	defer c.countFetched(raw)
-	defer c.noteTruncation(raw)
 
 	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
 	dither := gifenc.DitherBayer
@@ -165,23 +167,6 @@ func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifen
 		return fmt.Errorf("pipeline: finishing the GIF: %w", err)
 	}
 	return nil
-}
-
-// truncatedSource is a source that tells whether it ended inside itself (codec.Open's do).
-type truncatedSource interface {
-	Truncated() error
-}
-
-func (c *conversion) noteTruncation(src codec.Source) {
-	if ts, ok := src.(truncatedSource); ok {
-		c.stats.Truncated = ts.Truncated()
-	}
-}
-
-func (c *conversion) countFetched(src codec.Source) {
-	if fs, ok := src.(codec.FetchStats); ok {
-		c.stats.SourceBytes = fs.BytesFetched()
-	}
 }
 
 // countingWriter counts the bytes that reach w, and passes Flush through so that a streaming

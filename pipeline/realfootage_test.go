@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/internal/quality"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/chromium"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/real/expected.json from this run's conversions")

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/internal/quality"
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 // BT.2390's EETF as this conversion uses it: the master's peak becomes SDR white, nothing below

@@ -281,3 +281,15 @@ for f in hevc/*.mp4 hevc/*.ts hevc/video_hevc_sdr_192x192.m3u8; do
     -of json "$f" > "expected/$name.json"
 done
 du -sh hevc | sed 's/^/make-fixtures: /'
+
+# --- issue 15: H.264 streams OpenH264 does not decode, refused when opened --------------------
+# High 10 (10-bit 4:2:0), High 4:2:2 (8-bit 4:2:2) and interlaced High: the SPS of each parses,
+# and `server probe` must refuse them as `server decode` does (codec/h264's ParseSPS).
+h264unsupported() { # h264unsupported NAME PROFILE PIXFMT [extra ffmpeg args…]
+  local name=$1 profile=$2 pixfmt=$3; shift 3
+  ff -f lavfi -i "testsrc2=size=64x64:rate=30,trim=duration=0.2" -c:v libx264 -profile:v "$profile" -pix_fmt "$pixfmt" \
+    -preset fast -crf 30 "$@" -movflags +faststart "broken/$name.mp4"
+}
+h264unsupported high10-64x64 high10 yuv420p10le
+h264unsupported high422-64x64 high422 yuv422p
+h264unsupported interlaced-64x64 high yuv420p -flags +ildct+ilme

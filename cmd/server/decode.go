@@ -13,6 +13,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/y4m"
 )
 
 // runDecode writes the decoded frames of a source, in presentation order and at native size,
@@ -83,18 +84,18 @@ func decodeToY4M(ctx context.Context, input, output string, stdout, stderr io.Wr
 	if rate == 0 {
 		rate = info.FrameRate
 	}
-	y4m := codec.NewY4MWriter(w, rate, info.SampleAspect)
+	out := y4m.NewWriter(w, rate, info.SampleAspect.Width, info.SampleAspect.Height)
 	stats, err := codec.Decode(ctx, src, opts,
-		func(p *yuv.Picture) (codec.YUVFrame, error) { return codec.CopyYUVFrame(p), nil },
-		func(f codec.Frame[codec.YUVFrame]) error { return y4m.WriteFrame(f.Value) })
+		func(p *yuv.Picture) (y4m.Frame, error) { return y4m.CopyFrame(p), nil },
+		func(f codec.Frame[y4m.Frame]) error { return out.WriteFrame(f.Value) })
 	if err != nil {
 		return err
 	}
-	if err := y4m.Flush(); err != nil {
+	if err := out.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", output, err)
 	}
-	if ts, ok := src.(interface{ Truncated() error }); ok && ts.Truncated() != nil {
-		fmt.Fprintf(stderr, "decode: warning: %v; decoded what comes before the cut\n", ts.Truncated())
+	if err := src.Truncated(); err != nil {
+		fmt.Fprintf(stderr, "decode: warning: %v; decoded what comes before the cut\n", err)
 	}
 	fmt.Fprintf(stderr, "decode: %s %dx%d: %d frames out; samples %d, decoded %d, skipped %d, dropped %d, corrupt %d; %v\n",
 		info.URL, info.Width, info.Height, stats.Emitted, stats.Samples, stats.Decoded, stats.Skipped, stats.Dropped, stats.Corrupt, time.Since(start).Round(time.Millisecond))

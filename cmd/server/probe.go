@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 )
 
 // runProbe prints, as JSON, what a source holds: container, codec, profile, level, size, frame
@@ -21,8 +22,8 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	size := fs.Int("size", codec.DefaultOutputSize, "output size the HLS variant is chosen for, pixels")
 	maxDuration := fs.Duration("max-duration", 0, "read only this much of the source (0: all)")
-	timeout := fs.Duration("timeout", codec.DefaultTimeout, "timeout of each request")
-	maxBytes := fs.Int64("max-bytes", codec.DefaultMaxBytes, "largest download, bytes")
+	timeout := fs.Duration("timeout", fetch.DefaultTimeout, "timeout of each request")
+	maxBytes := fs.Int64("max-bytes", fetch.DefaultMaxBytes, "largest download, bytes")
 	var renditions renditionFlags
 	renditions.register(fs)
 	fs.Usage = func() {
@@ -48,10 +49,10 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := codec.OpenOptions{
-		FetchOptions: codec.FetchOptions{Timeout: *timeout, MaxBytes: *maxBytes},
-		OutputSize:   *size,
-		MaxDuration:  *maxDuration,
-		Renditions:   rules,
+		Fetch:       fetch.Options{Timeout: *timeout, MaxBytes: *maxBytes},
+		OutputSize:  *size,
+		MaxDuration: *maxDuration,
+		Renditions:  rules,
 	}
 	res, err := codec.Probe(ctx, fs.Arg(0), opts)
 	if err != nil {

@@ -108,6 +108,7 @@ func TestProbeCommandFailures(t *testing.T) {
 		{[]string{"probe", "../../testdata/broken/hevc-422-64x64.mp4"}, exitError, "chroma_format_idc 2 (only 4:2:0)"},
 		{[]string{"probe", "../../testdata/broken/hevc-too-wide-4112x32.mp4"}, exitError, "over the limit"},
 		{[]string{"probe", "../../testdata/broken/too-wide-4112x32.mp4"}, exitError, "over the limit"},
+		{[]string{"probe", "../../testdata/broken/high10-64x64.mp4"}, exitError, "the High 10 profile (profile_idc 110)"},
 		{[]string{"probe", "../../testdata/broken/no-such-file.mp4"}, exitError, "no such file"},
 	}
 	for _, tt := range tests {
@@ -115,6 +116,31 @@ func TestProbeCommandFailures(t *testing.T) {
 		code := run(tt.args, &stdout, &stderr)
 		if code != tt.code || !strings.Contains(stderr.String(), tt.message) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr.String(), tt.code, tt.message)
+		}
+	}
+}
+
+// TestProbeRefusesWhatDecodeRefuses: an H.264 stream OpenH264 does not decode (High 10, High
+// 4:2:2, interlaced) is refused by probe with the reason decode and convert give, instead of
+// being described as if a conversion could read it.
+func TestProbeRefusesWhatDecodeRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ file, reason string }{
+		{"broken/high10-64x64.mp4", "unsupported stream: the High 10 profile (profile_idc 110); only Baseline, Main, Extended and High are decoded"},
+		{"broken/high422-64x64.mp4", "unsupported stream: the High 4:2:2 profile (profile_idc 122)"},
+		{"broken/interlaced-64x64.mp4", "unsupported stream: interlaced coding (frame_mbs_only_flag 0)"},
+	} {
+		input := filepath.Join(testdata, tt.file)
+		for _, args := range [][]string{
+			{"probe", input},
+			{"decode", "-o", filepath.Join(dir, "out.y4m"), input},
+			{"convert", input, filepath.Join(dir, "out.gif")},
+		} {
+			var stdout, stderr bytes.Buffer
+			code := run(args, &stdout, &stderr)
+			if code != exitError || !strings.Contains(stderr.String(), tt.reason) || stdout.Len() > 0 {
+				t.Errorf("%s %s: exit %d, stdout %d bytes, stderr %q; want exit %d with %q", args[0], tt.file, code, stdout.Len(), stderr.String(), exitError, tt.reason)
+			}
 		}
 	}
 }

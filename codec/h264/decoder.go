@@ -119,7 +119,7 @@ func LiveDecoders() int64 { return live.Load() }
 type Decoder struct {
 	mu     sync.Mutex
 	c      *C.ohdec // owned; nil once closed
-	format format   // from the last SPS seen
+	sps    SPS      // the last SPS seen
 	hasSPS bool
 	pic    yuv.Picture // handed to emit; reused
 }
@@ -173,11 +173,11 @@ func (d *Decoder) Decode(accessUnit []byte, pts time.Duration, emit func(*yuv.Pi
 		if len(n) == 0 || mch264.NALUType(n[0]&0x1f) != mch264.NALUTypeSPS {
 			continue
 		}
-		f, err := parseFormat(n)
+		sps, err := ParseSPS(n)
 		if err != nil {
 			return fmt.Errorf("access unit at %v: %w", pts, err)
 		}
-		d.format, d.hasSPS = f, true
+		d.sps, d.hasSPS = sps, true
 	}
 	if C.ohdec_reserve(d.c, C.size_t(len(accessUnit))) == 0 {
 		return fmt.Errorf("h264: out of memory for an access unit of %d bytes", len(accessUnit))
@@ -224,19 +224,19 @@ func (d *Decoder) emitReady(emit func(*yuv.Picture) error) error {
 	w, h := int(C.ohdec_width(d.c)), int(C.ohdec_height(d.c))
 	ys, cs := int(C.ohdec_stride(d.c, 0)), int(C.ohdec_stride(d.c, 1))
 	y, cb, cr := C.ohdec_plane(d.c, 0), C.ohdec_plane(d.c, 1), C.ohdec_plane(d.c, 2)
-	if w <= 0 || h <= 0 || w > MaxWidth || h > MaxHeight || ys < w || cs < (w+1)/2 || y == nil || cb == nil || cr == nil {
+	if w <= 0 || h <= 0 || w > yuv.MaxWidth || h > yuv.MaxHeight || ys < w || cs < (w+1)/2 || y == nil || cb == nil || cr == nil {
 		return fmt.Errorf("%w: decoder returned a %dx%d picture with strides %d/%d", ErrInvalid, w, h, ys, cs)
 	}
 	p := &d.pic
 	*p = yuv.Picture{Width: w, Height: h, BitDepth: 8, YStride: ys, CStride: cs, PTS: time.Duration(int64(C.ohdec_out_ts(d.c)))}
 	left, top := 0, 0
 	if d.hasSPS {
-		p.Colour = d.format.colour
+		p.Colour = d.sps.Colour
 		// OpenH264 applies the SPS cropping itself; if it hands back the whole coded picture
 		// instead, cut it here.
-		if w == d.format.codedWidth && h == d.format.codedHeight && (w != d.format.width || h != d.format.height) {
-			left, top = d.format.cropLeft, d.format.cropTop
-			p.Width, p.Height = d.format.width, d.format.height
+		if w == d.sps.codedWidth && h == d.sps.codedHeight && (w != d.sps.Width || h != d.sps.Height) {
+			left, top = d.sps.cropLeft, d.sps.cropTop
+			p.Width, p.Height = d.sps.Width, d.sps.Height
 		}
 	}
 	cw, ch := (p.Width+1)/2, (p.Height+1)/2

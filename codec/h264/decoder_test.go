@@ -1,16 +1,14 @@
 package h264
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../../testdata"
@@ -38,22 +36,6 @@ func hasBFrames(t testing.TB, name string) bool {
 	return probe.Streams[0].HasBFrames > 0
 }
 
-// pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p: every row of
-// Y, then of U, then of V, width bytes each.
-func pictureMD5(p *yuv.Picture) string {
-	h := md5.New()
-	for r := range p.Height {
-		h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
-	}
-	cw, ch := (p.Width+1)/2, (p.Height+1)/2
-	for _, plane := range [][]byte{p.Cb, p.Cr} {
-		for r := range ch {
-			h.Write(plane[r*p.CStride : r*p.CStride+cw])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 type decodedFrame struct {
 	pts           time.Duration
 	md5           string
@@ -71,7 +53,7 @@ func decodeAll(t testing.TB, aus []testAU) []decodedFrame {
 	defer d.Close()
 	var out []decodedFrame
 	emit := func(p *yuv.Picture) error {
-		out = append(out, decodedFrame{p.PTS, pictureMD5(p), p.Width, p.Height, p.Colour})
+		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.Colour})
 		return nil
 	}
 	for i, au := range aus {

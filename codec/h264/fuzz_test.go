@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 // FuzzDecode feeds mutated access units (seeded with real ones of the 128x128 High B-frame
@@ -21,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		touch := func(p *yuv.Picture) error {
-			_ = pictureMD5(p)
+			_ = framemd5.PictureSum(p)
 			return nil
 		}
 		_ = d.Decode(idr, 0, touch)

@@ -150,7 +150,7 @@ func LiveDecoders() int64 { return live.Load() }
 type Decoder struct {
 	mu     sync.Mutex
 	c      *C.dedec // owned; nil once closed
-	format format   // from the last SPS seen
+	sps    SPS      // the last SPS seen
 	hasSPS bool
 	sent   map[paramSetKey][]byte // the parameter sets given to libde265, by type and id
 	pic    yuv.Picture            // handed to emit; reused
@@ -258,11 +258,11 @@ func (d *Decoder) parameterSet(n []byte) (resent bool, err error) {
 	case nalVPS:
 		key.id = uint32(n[2] >> 4) // vps_video_parameter_set_id, u(4) (7.3.2.1)
 	case nalSPS:
-		f, id, err := parseFormat(n)
+		sps, err := ParseSPS(n)
 		if err != nil {
 			return false, err
 		}
-		d.format, d.hasSPS, key.id = f, true, id
+		d.sps, d.hasSPS, key.id = sps, true, sps.ID
 	case nalPPS:
 		var pps mch265.PPS
 		if pps.Unmarshal(n) != nil || pps.ID >= maxPPSID {
@@ -393,7 +393,7 @@ func (d *Decoder) emitPicture(emit func(*yuv.Picture) error) error {
 		size = 2
 	}
 	cw, ch := (w+1)/2, (h+1)/2
-	if w <= 0 || h <= 0 || w > MaxWidth || h > MaxHeight || int(ys) < w*size || int(cbs) < cw*size || cbs != crs ||
+	if w <= 0 || h <= 0 || w > yuv.MaxWidth || h > yuv.MaxHeight || int(ys) < w*size || int(cbs) < cw*size || cbs != crs ||
 		int(ys)%size != 0 || int(cbs)%size != 0 || y == nil || cb == nil || cr == nil {
 		return fmt.Errorf("%w: decoder returned a %dx%d picture with strides %d/%d/%d", ErrInvalid, w, h, ys, cbs, crs)
 	}
@@ -401,7 +401,7 @@ func (d *Decoder) emitPicture(emit func(*yuv.Picture) error) error {
 	*p = yuv.Picture{Width: w, Height: h, BitDepth: depth, YStride: int(ys) / size, CStride: int(cbs) / size,
 		PTS: time.Duration(int64(C.dedec_pts(d.c)))}
 	if d.hasSPS {
-		p.Colour = d.format.colour
+		p.Colour = d.sps.Colour
 	} else {
 		p.Colour = yuv.FromVUI(2, 2, 2, false, h)
 	}

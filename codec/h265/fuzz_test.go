@@ -5,6 +5,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec/h265"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 // FuzzDecode feeds mutated access units after a valid IDR access unit, so that mutations reach
@@ -32,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		touch := func(p *yuv.Picture) error {
-			_ = pictureMD5(p)
+			_ = framemd5.PictureSum(p)
 			return nil
 		}
 		_ = d.Decode(idr, 0, touch)

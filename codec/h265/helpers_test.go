@@ -2,9 +2,6 @@ package h265_test
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"path/filepath"
@@ -13,8 +10,8 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
-	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../../testdata"
@@ -49,41 +46,6 @@ func readFrameMD5(t testing.TB, name string) []framemd5.Frame {
 	return framemd5.Frames(t, filepath.Join(testdata, "expected", name+".framemd5"))
 }
 
-// pictureMD5 hashes the cropped planes the way FFmpeg's framemd5 does for yuv420p and
-// yuv420p10le: every row of Y, then of U, then of V, width samples each, deeper samples as two
-// little-endian bytes.
-func pictureMD5(p *yuv.Picture) string {
-	h := md5.New()
-	cw, ch := p.ChromaSize()
-	if !p.HighBitDepth() {
-		for r := range p.Height {
-			h.Write(p.Y[r*p.YStride : r*p.YStride+p.Width])
-		}
-		for _, plane := range [][]byte{p.Cb, p.Cr} {
-			for r := range ch {
-				h.Write(plane[r*p.CStride : r*p.CStride+cw])
-			}
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	}
-	row := func(s []uint16) {
-		b := make([]byte, 0, 2*len(s))
-		for _, v := range s {
-			b = binary.LittleEndian.AppendUint16(b, v)
-		}
-		h.Write(b)
-	}
-	for r := range p.Height {
-		row(p.Y16[r*p.YStride : r*p.YStride+p.Width])
-	}
-	for _, plane := range [][]uint16{p.Cb16, p.Cr16} {
-		for r := range ch {
-			row(plane[r*p.CStride : r*p.CStride+cw])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 type decodedFrame struct {
 	pts           time.Duration
 	md5           string
@@ -102,7 +64,7 @@ func decodeAll(t testing.TB, samples []codec.Sample, threads int) []decodedFrame
 	defer d.Close()
 	var out []decodedFrame
 	emit := func(p *yuv.Picture) error {
-		out = append(out, decodedFrame{p.PTS, pictureMD5(p), p.Width, p.Height, p.BitDepth, p.Colour})
+		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.BitDepth, p.Colour})
 		return nil
 	}
 	for i, s := range samples {

@@ -1,7 +1,7 @@
 // Package framemd5 reads FFmpeg's framemd5 files (`ffmpeg -f framemd5`): FFmpeg's own decode of
 // a fixture, one line per picture in presentation order with its time and the MD5 of its planes.
 // testdata/make-fixtures.sh writes them to testdata/expected; the decoders' and demuxers' tests
-// compare against them. Only tests import this package.
+// compare against them, hashing their pictures with PictureSum. Only tests import this package.
 package framemd5
 
 import (

@@ -1,4 +1,6 @@
-package codec
+// Package y4m writes decoded pictures as YUV4MPEG2 (the output of `server decode`), with the
+// header FFmpeg writes, so that its files compare with FFmpeg's byte for byte.
+package y4m
 
 import (
 	"bufio"
@@ -10,20 +12,20 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 
-// YUVFrame is a decoded picture copied out of the decoder: 4:2:0, the planes packed without
+// Frame is a decoded picture copied out of the decoder: 4:2:0, the planes packed without
 // padding (Y, then Cb, then Cr, rows of Width and (Width+1)/2 samples), one byte per sample at 8
 // bits, two (little-endian) above, as FFmpeg's yuv420p and yuv420p10le.
-type YUVFrame struct {
+type Frame struct {
 	Width, Height int
 	BitDepth      int
 	Colour        yuv.Colour
 	Data          []byte
 }
 
-// CopyYUVFrame copies a picture, which is valid only while the decoder's emit runs.
-func CopyYUVFrame(p *yuv.Picture) YUVFrame {
+// CopyFrame copies a picture, which is valid only while the decoder's emit runs.
+func CopyFrame(p *yuv.Picture) Frame {
 	cw, ch := p.ChromaSize()
-	f := YUVFrame{Width: p.Width, Height: p.Height, BitDepth: p.BitDepth, Colour: p.Colour}
+	f := Frame{Width: p.Width, Height: p.Height, BitDepth: p.BitDepth, Colour: p.Colour}
 	f.Data = make([]byte, 0, f.frameSize())
 	if !p.HighBitDepth() {
 		for r := range p.Height {
@@ -53,7 +55,7 @@ func CopyYUVFrame(p *yuv.Picture) YUVFrame {
 }
 
 // frameSize is the bytes of the frame's packed planes.
-func (f YUVFrame) frameSize() int {
+func (f Frame) frameSize() int {
 	n := f.Width*f.Height + 2*((f.Width+1)/2)*((f.Height+1)/2)
 	if f.BitDepth > 8 {
 		n *= 2
@@ -61,13 +63,13 @@ func (f YUVFrame) frameSize() int {
 	return n
 }
 
-// Y4MWriter writes frames as a YUV4MPEG2 stream, with the header FFmpeg writes for
+// Writer writes frames as a YUV4MPEG2 stream, with the header FFmpeg writes for
 // `-f yuv4mpegpipe -pix_fmt yuv420p` (libavformat/yuv4mpegenc.c): the chroma siting tag follows
 // the SPS's chroma location, C420mpeg2 for the default (left), C420jpeg for centred; deeper
 // frames are C420p10 (C420p9, C420p12…) as for yuv420p10le, whose tag FFmpeg writes without a
 // siting. The header is written with the first frame, whose size and depth every later frame
 // must have.
-type Y4MWriter struct {
+type Writer struct {
 	w      *bufio.Writer
 	rate   string // F field, "num:den"
 	aspect string // A field, "num:den"
@@ -78,15 +80,19 @@ type Y4MWriter struct {
 	err    error // first write error; later writes do nothing
 }
 
-// NewY4MWriter writes to w at frameRate frames per second (0: unknown, written as 25:1, as
-// FFmpeg does for a stream without a rate), pictures of samples shaped aspect (the A field;
-// square is written 1:1). Call Flush at the end.
-func NewY4MWriter(w io.Writer, frameRate float64, aspect AspectRatio) *Y4MWriter {
-	return &Y4MWriter{w: bufio.NewWriterSize(w, 1<<20), rate: y4mRate(frameRate), aspect: aspect.String()}
+// NewWriter writes to w at frameRate frames per second (0: unknown, written as 25:1, as FFmpeg
+// does for a stream without a rate), pictures of samples sarWidth:sarHeight (the A field; 0 for
+// either is square, written 1:1). Call Flush at the end.
+func NewWriter(w io.Writer, frameRate float64, sarWidth, sarHeight int) *Writer {
+	aspect := "1:1"
+	if sarWidth > 0 && sarHeight > 0 {
+		aspect = fmt.Sprintf("%d:%d", sarWidth, sarHeight)
+	}
+	return &Writer{w: bufio.NewWriterSize(w, 1<<20), rate: frameRateRatio(frameRate), aspect: aspect}
 }
 
 // WriteFrame writes one frame (the header first, with the first frame).
-func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
+func (y *Writer) WriteFrame(f Frame) error {
 	if y.err != nil {
 		return y.err
 	}
@@ -123,7 +129,7 @@ func (y *Y4MWriter) WriteFrame(f YUVFrame) error {
 }
 
 // Flush writes what is buffered.
-func (y *Y4MWriter) Flush() error {
+func (y *Writer) Flush() error {
 	if y.err != nil {
 		return y.err
 	}
@@ -131,9 +137,9 @@ func (y *Y4MWriter) Flush() error {
 	return y.err
 }
 
-// y4mRate writes a frame rate as the ratio YUV4MPEG2 wants: whole rates as N:1, NTSC-style
+// frameRateRatio writes a frame rate as the ratio YUV4MPEG2 wants: whole rates as N:1, NTSC-style
 // rates (N*1000/1001) as N000:1001, anything else in thousandths, reduced.
-func y4mRate(fps float64) string {
+func frameRateRatio(fps float64) string {
 	if fps <= 0 || math.IsNaN(fps) || math.IsInf(fps, 0) {
 		return "25:1"
 	}

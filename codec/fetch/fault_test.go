@@ -1,14 +1,35 @@
-package codec
+package fetch
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/codec/internal/sourceerr"
 )
+
+// readAll opens input and reads it to its end; it returns the first error.
+func readAll(input string, opts Options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	loc, err := ParseInput(input)
+	if err != nil {
+		return err
+	}
+	s, err := New(opts).Open(ctx, loc)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = io.Copy(io.Discard, s)
+	return err
+}
 
 // An origin that cannot be reached, or that resets the connection before answering, is an
 // origin error (the service's 502), not the caller's cancellation: a regression test for the
@@ -34,8 +55,8 @@ func TestUnreachableOriginIsOriginError(t *testing.T) {
 		{"connection refused", "http://" + closedPort + "/a.mp4"},
 		{"reset before the answer", reset.URL + "/a.mp4"},
 	} {
-		_, err := openAndRead(c.url, OpenOptions{})
-		if !errors.Is(err, ErrOrigin) || strings.Contains(err.Error(), "context canceled") {
+		err := readAll(c.url, Options{})
+		if !errors.Is(err, sourceerr.ErrOrigin) || strings.Contains(err.Error(), "context canceled") {
 			t.Errorf("%s: %v, want ErrOrigin", c.name, err)
 		}
 	}
@@ -55,8 +76,8 @@ func TestOriginWithoutAnswerIsTimeout(t *testing.T) {
 	defer silent.Close()
 	defer close(release)
 	client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 100 * time.Millisecond}}
-	_, err := openAndRead(silent.URL+"/a.mp4", OpenOptions{FetchOptions: FetchOptions{Client: client, Timeout: 20 * time.Second}})
-	if !errors.Is(err, ErrTimeout) {
+	err := readAll(silent.URL+"/a.mp4", Options{Client: client, Timeout: 20 * time.Second})
+	if !errors.Is(err, sourceerr.ErrTimeout) {
 		t.Errorf("%v, want ErrTimeout", err)
 	}
 }

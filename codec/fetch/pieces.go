@@ -1,21 +1,25 @@
-package codec
+package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+
+	"github.com/musicpresence/animated-album-covers/codec/internal/sourceerr"
 )
 
-// piece is one part of a source, read in order: a whole resource, or a byte range of it
+// Piece is one part of a source, read in order: a whole resource, or a byte range of it
 // (RFC 8216 section 4.3.2.2, EXT-X-BYTERANGE; section 4.3.2.5, EXT-X-MAP BYTERANGE).
-type piece struct {
-	loc *url.URL
-	off int64
-	n   int64 // <0: the whole resource (off is then 0)
+type Piece struct {
+	URL    *url.URL
+	Offset int64
+	Length int64 // <0: the whole resource (Offset is then 0)
 }
 
-func (p piece) end() int64 { return p.off + p.n }
+// End is the offset just past the piece's bytes.
+func (p Piece) End() int64 { return p.Offset + p.Length }
 
 // span is one request: pieces [first, last] of a plan, bytes [off, off+n) of their resource
 // (n < 0: to the end).
@@ -35,19 +39,19 @@ const (
 // planSpans groups consecutive pieces into requests. Apple's media playlists name the init
 // section and every segment as adjacent byte ranges of one file: they all become one request,
 // read front to back.
-func planSpans(pieces []piece) (spans []span, overlap int64) {
+func planSpans(pieces []Piece) (spans []span, overlap int64) {
 	for i := 0; i < len(pieces); {
 		p := pieces[i]
-		s := span{first: i, last: i, off: p.off, n: p.n}
-		if p.n >= 0 {
-			end := p.end()
+		s := span{first: i, last: i, off: p.Offset, n: p.Length}
+		if p.Length >= 0 {
+			end := p.End()
 			for j := i + 1; j < len(pieces); j++ {
 				q := pieces[j]
-				if q.n < 0 || q.loc.String() != p.loc.String() || q.off > end+maxRangeGap || q.off < pieces[j-1].off || end-q.off > maxRangeOverlap {
+				if q.Length < 0 || q.URL.String() != p.URL.String() || q.Offset > end+maxRangeGap || q.Offset < pieces[j-1].Offset || end-q.Offset > maxRangeOverlap {
 					break
 				}
-				overlap = max(overlap, end-q.off)
-				end = max(end, q.end())
+				overlap = max(overlap, end-q.Offset)
+				end = max(end, q.End())
 				s.last = j
 			}
 			s.n = end - s.off
@@ -61,8 +65,8 @@ func planSpans(pieces []piece) (spans []span, overlap int64) {
 // pieceReader reads a plan of pieces as one stream of bytes, one request per span.
 type pieceReader struct {
 	ctx    context.Context
-	f      *fetcher
-	pieces []piece
+	f      *Fetcher
+	pieces []Piece
 	spans  []span
 	keep   int64 // bytes of history kept for overlapping ranges (0: none overlap)
 
@@ -78,7 +82,7 @@ type pieceReader struct {
 	err     error
 }
 
-func newPieceReader(ctx context.Context, f *fetcher, pieces []piece) *pieceReader {
+func newPieceReader(ctx context.Context, f *Fetcher, pieces []Piece) *pieceReader {
 	spans, overlap := planSpans(pieces)
 	return &pieceReader{ctx: ctx, f: f, pieces: pieces, spans: spans, keep: overlap}
 }
@@ -124,7 +128,7 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 		}
 		if err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				err = fmt.Errorf("%w: %w: %s ends before byte %d", ErrInvalid, ErrTruncated, r.cur.name, r.pieces[r.i].end())
+				err = fmt.Errorf("%w: %w: %s ends before byte %d", sourceerr.ErrInvalid, sourceerr.ErrTruncated, r.cur.name, r.pieces[r.i].End())
 			}
 			r.err = err
 		}
@@ -140,7 +144,7 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 func (r *pieceReader) position() error {
 	pc := r.pieces[r.i]
 	r.started = true
-	r.left = pc.n
+	r.left = pc.Length
 	if r.span < len(r.spans) && r.spans[r.span].first == r.i {
 		s := r.spans[r.span]
 		r.span++
@@ -148,7 +152,7 @@ func (r *pieceReader) position() error {
 			r.cur.Close()
 			r.cur = nil
 		}
-		b, err := r.f.open(r.ctx, pc.loc, s.off, s.n)
+		b, err := r.f.open(r.ctx, pc.URL, s.off, s.n)
 		if err != nil {
 			return err
 		}
@@ -158,21 +162,21 @@ func (r *pieceReader) position() error {
 		}
 		return nil
 	}
-	switch d := pc.off - r.pos; {
+	switch d := pc.Offset - r.pos; {
 	case d > 0:
 		if _, err := io.CopyN(io.Discard, r.cur, d); err != nil {
 			return r.cur.endOfRange(err)
 		}
-		r.pos = pc.off
+		r.pos = pc.Offset
 	case d < 0:
 		if -d > int64(len(r.hist)) {
-			return fmt.Errorf("%w: byte range at %d overlaps more than was kept", ErrInvalid, pc.off)
+			return fmt.Errorf("%w: byte range at %d overlaps more than was kept", sourceerr.ErrInvalid, pc.Offset)
 		}
 		r.replay = r.hist[int64(len(r.hist))+d:]
-		if int64(len(r.replay)) > pc.n {
-			r.replay = r.replay[:pc.n]
+		if int64(len(r.replay)) > pc.Length {
+			r.replay = r.replay[:pc.Length]
 		}
-		r.left = pc.n - int64(len(r.replay))
+		r.left = pc.Length - int64(len(r.replay))
 	}
 	return nil
 }
@@ -194,7 +198,7 @@ func (r *pieceReader) Close() error {
 		r.cur = nil
 	}
 	if r.err == nil {
-		r.err = fmt.Errorf("read after close")
+		r.err = errors.New("read after close")
 	}
 	return nil
 }
