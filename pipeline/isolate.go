@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
+	"github.com/musicpresence/animated-album-covers/internal/errclass"
 )
 
 // ErrDecoderCrashed is wrapped by the error of a conversion whose decode worker ended without a
@@ -11,7 +12,7 @@ import (
 // libde265), stopped by its memory or CPU limit, or broke the protocol. Only that conversion
 // fails; the process and every other conversion go on. The message names how the worker ended
 // and the first line it wrote to stderr.
-var ErrDecoderCrashed = decodeworker.ErrDecoderCrashed
+var ErrDecoderCrashed = errclass.ErrDecoderCrashed
 
 // WorkerOptions say how the decode worker of an isolated conversion runs: the executable, and
 // its memory and CPU limits (by default, decodeworker.DefaultMemory and a CPU time that grows

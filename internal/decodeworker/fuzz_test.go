@@ -81,7 +81,7 @@ func FuzzWorkerAnswer(f *testing.F) {
 			t.Fatal("neither an answer nor a broken protocol")
 		}
 		err := crashError(nil, nil, a.broken, "")
-		if !errors.Is(err, ErrDecoderCrashed) || strings.Contains(err.Error(), "\n") {
+		if !errors.Is(err, errclass.ErrDecoderCrashed) || strings.Contains(err.Error(), "\n") {
 			t.Fatalf("refused answer: %q", err)
 		}
 		if c := errclass.Of(err); c.Status != 500 || c.Result != "decoder_crash" {

@@ -23,12 +23,6 @@ import (
 // dispatch it in its TestMain.
 const Command = "decode-worker"
 
-// ErrDecoderCrashed is wrapped by the error of a decode whose worker ended without a proper
-// answer: killed by a signal or exited early (a segfault or abort in OpenH264 or libde265),
-// stopped by its memory or CPU limit, or broke the protocol. The message names how the worker
-// ended and the first line it wrote to stderr.
-var ErrDecoderCrashed = errclass.ErrDecoderCrashed
-
 // Options say how a decode worker runs.
 type Options struct {
 	// Path is the executable started with Command; "": this process's own (os.Executable).
@@ -84,7 +78,8 @@ func (o Options) withDefaults(maxDuration time.Duration) Options {
 // Decode is codec.Decode with the converter the worker binary's Run was given, run in a decode
 // worker: this process sends src's samples to the worker and emits the frames it sends back,
 // outW x outH each, on the calling goroutine. The worker is killed when ctx ends or anything
-// fails, and always waited for.
+// fails, and always waited for. A worker that ends without a proper answer (a signal, a limit,
+// a broken protocol) fails the decode with an error wrapping errclass.ErrDecoderCrashed.
 func Decode(ctx context.Context, src codec.Source, opts codec.DecodeOptions, outW, outH int,
 	wo Options, emit func(codec.Frame[*gifenc.YCbCr]) error) (codec.DecodeStats, error) {
 	if os.Getenv(envMarker) != "" {
@@ -249,7 +244,8 @@ func workerEnv() []string {
 	return append([]string{envMarker + "=1", "MALLOC_ARENA_MAX=2"}, faultEnv()...)
 }
 
-// crashError describes how a worker ended without a proper answer.
+// crashError describes how a worker ended without a proper answer: an errclass.ErrDecoderCrashed
+// naming how the worker ended and the first line it wrote to stderr.
 func crashError(ps *os.ProcessState, waitErr, broken error, stderr string) error {
 	how := "no answer"
 	if ps != nil {
@@ -266,7 +262,7 @@ func crashError(ps *os.ProcessState, waitErr, broken error, stderr string) error
 	} else if broken != nil {
 		how += ": " + broken.Error()
 	}
-	return fmt.Errorf("pipeline: %w: decode worker %s", ErrDecoderCrashed, how)
+	return fmt.Errorf("pipeline: %w: decode worker %s", errclass.ErrDecoderCrashed, how)
 }
 
 // firstLine is the first non-empty line of s, cut to messageLine bytes: what a crash says

@@ -261,8 +261,8 @@ func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 			t.Errorf("%s: healthy %v (%v), %d frames; want %v, %d", tt.name, healthy, a.broken, frames, tt.healthy, tt.frames)
 		}
 		if !tt.healthy {
-			if err := crashError(nil, nil, a.broken, ""); !errors.Is(err, ErrDecoderCrashed) {
-				t.Errorf("%s: %v, want ErrDecoderCrashed", tt.name, err)
+			if err := crashError(nil, nil, a.broken, ""); !errors.Is(err, errclass.ErrDecoderCrashed) {
+				t.Errorf("%s: %v, want errclass.ErrDecoderCrashed", tt.name, err)
 			}
 		}
 	}
