@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 func main() {

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 // tool is one way of converting: ours, ffmpeg's recipe, or the earlier service (download the

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 // referenceRate is the GIF frame rate every tool is asked for; reference frames are taken at it.

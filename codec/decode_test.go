@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec/h264"
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 // fixtures is the repository's testdata directory.

@@ -2,12 +2,12 @@ package gifenc
 
 import (
 	"bytes"
-	"image"
 	"image/gif"
-	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
 // scene draws frame n of a test animation: a diagonal gradient, a square
@@ -50,32 +50,26 @@ type decoded struct {
 }
 
 // decodeCompose decodes data with image/gif and composes its images on a
-// canvas, applying transparency and disposal as GIF89a section 23 says.
+// canvas (internal/quality), checking that every image keeps what is on
+// screen (disposal 1), as the writer writes them.
 func decodeCompose(t testing.TB, data []byte) decoded {
 	t.Helper()
 	g, err := gif.DecodeAll(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("image/gif: %v", err)
 	}
-	w, h := g.Config.Width, g.Config.Height
-	canvas := make([]byte, w*h*3)
+	for k, disposal := range g.Disposal {
+		if disposal != gif.DisposalNone {
+			t.Fatalf("image %d: disposal %d, want %d", k, disposal, gif.DisposalNone)
+		}
+	}
+	a, err := quality.Compose(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := decoded{g: g, delays: g.Delay}
-	for k, m := range g.Image {
-		if g.Disposal[k] != gif.DisposalNone {
-			t.Fatalf("image %d: disposal %d, want %d", k, g.Disposal[k], gif.DisposalNone)
-		}
-		b := m.Bounds()
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, gg, bb, a := m.Palette[m.Pix[m.PixOffset(x, y)]].RGBA()
-				if a == 0 {
-					continue
-				}
-				i := 3 * (y*w + x)
-				canvas[i], canvas[i+1], canvas[i+2] = byte(r>>8), byte(gg>>8), byte(bb>>8)
-			}
-		}
-		d.frames = append(d.frames, append([]byte(nil), canvas...))
+	for _, f := range a.Frames {
+		d.frames = append(d.frames, f.Pix)
 	}
 	return d
 }
@@ -105,16 +99,4 @@ func encodeAll(t testing.TB, opts Options, frames [][]byte, fps int) []byte {
 func frameTime(i, fps int) time.Duration { return time.Duration(i) * time.Second / time.Duration(fps) }
 
 // psnr of b against a, both packed RGB.
-func psnr(a, b []byte) float64 {
-	var sse float64
-	for i := range a {
-		d := float64(a[i]) - float64(b[i])
-		sse += d * d
-	}
-	if sse == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(255*255*float64(len(a))/sse)
-}
-
-var _ = image.Rect
+func psnr(a, b []byte) float64 { return quality.PSNR(quality.MSE(a, b)) }

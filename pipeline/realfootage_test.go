@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/chromium"
 )

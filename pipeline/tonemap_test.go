@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/gifenc"

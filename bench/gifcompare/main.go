@@ -23,7 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/bench/quality"
+	"github.com/musicpresence/animated-album-covers/internal/quality"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 )
 
 const testdata = "../../testdata"
@@ -117,15 +119,9 @@ func frameMD5s(y4m []byte) []string {
 // framemd5Sums are the MD5s of FFmpeg's framemd5 file for a fixture, in order.
 func framemd5Sums(t *testing.T, name string) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testdata, "expected", name+".framemd5"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sums []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if fields := strings.Split(line, ","); len(fields) == 6 && !strings.HasPrefix(line, "#") {
-			sums = append(sums, strings.TrimSpace(fields[5]))
-		}
+	for _, f := range framemd5.Frames(t, filepath.Join(testdata, "expected", name+".framemd5")) {
+		sums = append(sums, f.MD5)
 	}
 	return sums
 }

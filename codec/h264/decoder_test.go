@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
-	"github.com/musicpresence/animated-album-covers/codec/internal/framemd5"
+	"github.com/musicpresence/animated-album-covers/internal/framemd5"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 )
 

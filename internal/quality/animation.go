@@ -67,6 +67,11 @@ func DecodeGIF(r io.Reader) (*Animation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quality: decoding GIF: %w", err)
 	}
+	return Compose(g)
+}
+
+// Compose composes the frames of a GIF decoded by image/gif, as DecodeGIF does.
+func Compose(g *gif.GIF) (*Animation, error) {
 	if len(g.Image) == 0 {
 		return nil, ErrNoFrames
 	}

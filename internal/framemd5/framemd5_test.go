@@ -6,7 +6,7 @@ import (
 )
 
 func TestRead(t *testing.T) {
-	f, err := Read("../../../testdata/expected/hevc-main10-250x142-24fps.framemd5")
+	f, err := Read("../../testdata/expected/hevc-main10-250x142-24fps.framemd5")
 	if err != nil {
 		t.Fatal(err)
 	}
