@@ -26,9 +26,15 @@ run: build
 		SERVER_BASE_URL=http://localhost:8080 SOURCE_HOSTNAME_WHITELIST=localhost ALLOW_PRIVATE_SOURCES=1 \
 		DEV_SAMPLES_DIR=testdata/media $(BIN) serve -env-file /dev/null
 
+# The tests run with the faultinject tag, which compiles in the decoders' crash hooks for the
+# crash-isolation tests (codec/h264/fault.go, internal/decodeworker/fault.go); the release build
+# (build, scripts/build-static.sh) leaves them out. go vet checks both builds.
+TESTTAGS := -tags faultinject
+
 test: deps
 	$(GO) vet ./...
-	$(GO) test -race -timeout 30m -count=1 ./...
+	$(GO) vet $(TESTTAGS) ./...
+	$(GO) test $(TESTTAGS) -race -timeout 30m -count=1 ./...
 
 # The arm64 build: cross-compiled as the Dockerfile does for linux/arm64, then run under qemu-user
 # on the fixtures, its GIFs byte for byte this host's. Not part of `make test` (which skips it when
@@ -47,9 +53,10 @@ test-stack: deps
 # Static analysis beyond go vet (unused code, common mistakes); fetches the pinned staticcheck.
 lint: deps
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(TESTTAGS) ./...
 
 test-short: deps
-	$(GO) test -short -count=1 ./...
+	$(GO) test $(TESTTAGS) -short -count=1 ./...
 
 bench: bench-deps build
 	$(GO) run ./bench
@@ -58,7 +65,8 @@ bench: bench-deps build
 # land in the package's testdata/fuzz and then run with every make test.
 FUZZTIME ?= 60s
 FUZZERS  := codec:FuzzPlaylist codec:FuzzMP4 codec:FuzzMPEGTS codec:FuzzFrameSelection \
-            codec/h264:FuzzDecode codec/h265:FuzzDecode gifenc:FuzzWriter httpapi:FuzzTokenQuery
+            codec/h264:FuzzDecode codec/h265:FuzzDecode gifenc:FuzzWriter httpapi:FuzzTokenQuery \
+            internal/decodeworker:FuzzWorkerAnswer
 fuzz: deps
 	@set -e; for f in $(FUZZERS); do \
 		echo "fuzz: $${f#*:} in ./$${f%%:*} for $(FUZZTIME)"; \

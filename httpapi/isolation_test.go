@@ -1,3 +1,5 @@
+//go:build faultinject
+
 package httpapi
 
 import (
@@ -14,14 +16,8 @@ import (
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
-// TestMain makes this test binary a decode worker when the service's conversions start one:
-// CONVERSION_ISOLATE_DECODER is on by default, and os.Executable() is this binary here.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == pipeline.WorkerCommand {
-		os.Exit(pipeline.RunDecodeWorker(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
+// The tests here crash decode workers on purpose: they need the faultinject build tag (make test
+// gives it), which compiles in the decoders' Fault and the worker's AAC_TEST_WORKER_CRASH.
 
 // A decoder crash, of each kind (OpenH264's, and libde265's for an HEVC source), in the real
 // service: two conversions run at once and one of them crashes; a cached GIF is read meanwhile.

@@ -8,15 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/internal/errclass"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -259,7 +257,10 @@ func (c *redisClaim) Publish(ctx context.Context, p []byte) error {
 func (c *redisClaim) End(ctx context.Context, convErr error) error {
 	values := []any{"end", "ok"}
 	if convErr != nil {
-		values = []any{"end", "error", "status", conversionStatus(convErr), "message", publicMessage(convErr)}
+		// The class decides the followers' answers. The status is for followers of versions
+		// before class names, during a rolling upgrade.
+		c := errclass.Of(convErr)
+		values = []any{"end", "error", "class", c.Name, "status", c.Status, "message", c.PublicMessage(convErr)}
 	}
 	key := streamKey(c.id)
 	_, err := c.s.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -328,33 +329,23 @@ func (s *RedisStore) Follow(ctx context.Context, id string, w io.Writer) error {
 	}
 }
 
-// remoteError is a conversion error that happened on another replica: its message, and the
-// class it had there, so that it answers with the same status here.
-type remoteError struct {
-	class error
-	msg   string
-}
-
-func (e *remoteError) Error() string { return e.msg }
-func (e *remoteError) Unwrap() error { return e.class }
-
+// followedError is the error of a conversion another replica ran, from its stream's end entry:
+// the message it answered with, and the class it had there, so that it answers with the same
+// status, message and errors.Is here.
 func followedError(values map[string]any) error {
 	msg, _ := values["message"].(string)
-	status, _ := values["status"].(string)
-	code, _ := strconv.Atoi(status)
-	class := pipeline.ErrResultAborted
-	switch code {
-	case http.StatusForbidden:
-		class = codec.ErrForbidden
-	case http.StatusUnsupportedMediaType:
-		class = codec.ErrUnsupported
-	case http.StatusBadGateway:
-		class = codec.ErrOrigin
-	case http.StatusGatewayTimeout:
-		class = codec.ErrTimeout
+	name, _ := values["class"].(string)
+	class, ok := errclass.Named(name)
+	if !ok || class.Name == errclass.None.Name {
+		// A replica of another version that names no class this one knows: it failed, and
+		// said no more that this one can use.
+		class = errclass.Of(pipeline.ErrResultAborted)
 	}
 	if msg == "" {
-		msg = class.Error()
+		msg = class.Message
 	}
-	return &remoteError{class: class, msg: msg}
+	if msg == "" {
+		msg = class.Errs[0].Error()
+	}
+	return class.Rebuild(msg)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/cputime"
+	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 )
 
 // encodeQueue is how many resized frames may wait for the GIF encoder: enough to keep the
@@ -97,7 +98,7 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	var ds codec.DecodeStats
 	var decErr error
 	if c.opts.Isolate {
-		ds, decErr = decodeIsolated(ctx, src, decOpts, outW, outH, c.opts.Worker.withDefaults(c.opts), emit)
+		ds, decErr = decodeworker.Decode(ctx, src, decOpts, outW, outH, c.opts.Worker, emit)
 	} else {
 		ds, decErr = codec.Decode(ctx, src, decOpts, newFrameConverter(outW, outH), emit)
 	}

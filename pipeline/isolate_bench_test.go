@@ -13,6 +13,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 )
 
 // isolationBenchInputs are a 320x320 fixture and, when the codec benchmarks have made it, the
@@ -84,10 +85,9 @@ func (emptySource) Close() error { return nil }
 // BenchmarkWorkerStart is the fixed cost of one decode worker: start the process, put the
 // limits on, exchange the header and the answer, exit, be waited for.
 func BenchmarkWorkerStart(b *testing.B) {
-	wo := WorkerOptions{}.withDefaults(Options{}.withDefaults())
 	start, cpu := time.Now(), cpuTimes(b)
 	for range b.N {
-		_, err := decodeIsolated(context.Background(), emptySource{}, codec.DecodeOptions{}, 80, 80, wo,
+		_, err := decodeworker.Decode(context.Background(), emptySource{}, codec.DecodeOptions{MaxDuration: DefaultMaxDuration}, 80, 80, WorkerOptions{},
 			func(codec.Frame[*gifenc.YCbCr]) error { return nil })
 		if err != nil {
 			b.Fatal(err)
@@ -99,14 +99,14 @@ func BenchmarkWorkerStart(b *testing.B) {
 
 // BenchmarkWorkerMemory finds the smallest memory budget (Options.Worker.MaxMemory, address
 // space beyond the worker's at start) a conversion succeeds with, in 16 MiB steps: what
-// DefaultWorkerMemory must cover. The worker's peak resident size is reported beside it.
+// decodeworker.DefaultMemory must cover. The worker's peak resident size is reported beside it.
 func BenchmarkWorkerMemory(b *testing.B) {
 	for size, src := range isolationBenchInputs(b) {
 		for _, threads := range []int{1, 2} {
 			b.Run(size+"/threads="+strconv.Itoa(threads), func(b *testing.B) {
 				for range b.N {
 					need := int64(0)
-					for budget := int64(16 << 20); budget <= DefaultWorkerMemory; budget += 16 << 20 {
+					for budget := int64(16 << 20); budget <= decodeworker.DefaultMemory; budget += 16 << 20 {
 						_, err := Convert(context.Background(), src, Options{Isolate: true, Threads: threads, Worker: WorkerOptions{MaxMemory: budget}}, io.Discard)
 						if err == nil {
 							need = budget
@@ -117,7 +117,7 @@ func BenchmarkWorkerMemory(b *testing.B) {
 						}
 					}
 					if need == 0 {
-						b.Fatalf("no budget up to %d MiB was enough", DefaultWorkerMemory>>20)
+						b.Fatalf("no budget up to %d MiB was enough", decodeworker.DefaultMemory>>20)
 					}
 					b.ReportMetric(float64(need>>20), "MiB-budget-needed")
 				}

@@ -8,15 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 )
 
 // TestMain makes this test binary a decode worker when an isolated conversion starts it, as
@@ -90,113 +89,39 @@ func TestIsolatedErrorsKeepTheirClass(t *testing.T) {
 	}
 }
 
-// A decoder that crashes (each way a C library can) fails its own conversion with
-// ErrDecoderCrashed, while an in-process and another isolated conversion running at the same
-// time finish with the right bytes, and no worker is left behind.
-func TestIsolatedWorkerCrash(t *testing.T) {
-	good := fixture("media/high-bframes-320x320-30fps.mp4")
-	var want bytes.Buffer
-	if _, err := Convert(t.Context(), good, Options{}, &want); err != nil {
-		t.Fatal(err)
-	}
-	// The fault hits only streams whose URL holds "crash-me": an H.264 one (OpenH264) and an
-	// HEVC one (libde265, whose segv is a null read inside libde265 itself).
-	dir := t.TempDir()
-	crashing := map[string]string{"h264": filepath.Join(dir, "crash-me.mp4"), "hevc": filepath.Join(dir, "crash-me-hevc.mp4")}
-	if err := os.WriteFile(crashing["h264"], mustRead(t, good), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(crashing["hevc"], mustRead(t, fixture("hevc/main-192x192-30fps.mp4")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		decoder, kind string
-		worker        WorkerOptions
-		says          []string // one of these
-	}{
-		{"h264", "segv", WorkerOptions{}, []string{"SIGSEGV"}},
-		{"h264", "abort", WorkerOptions{}, []string{"SIGABRT"}},
-		// The race detector's runtime meets the limit first, with its own words.
-		{"h264", "oom", WorkerOptions{MaxMemory: 128 << 20}, []string{"out of memory", "ThreadSanitizer failed to allocate"}},
-		{"h264", "hang", WorkerOptions{MaxCPU: time.Second}, []string{"CPU time limit of 1s exceeded"}},
-		{"hevc", "segv", WorkerOptions{}, []string{"SIGSEGV"}},
-		{"hevc", "abort", WorkerOptions{}, []string{"SIGABRT"}},
-		{"hevc", "hang", WorkerOptions{MaxCPU: time.Second}, []string{"CPU time limit of 1s exceeded"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.decoder+"/"+tt.kind, func(t *testing.T) {
-			t.Setenv("AAC_TEST_WORKER_CRASH", tt.kind+":crash-me")
-			crashing := crashing[tt.decoder]
-			var wg sync.WaitGroup
-			var crashOut, inProc, isolated bytes.Buffer
-			var crashErr, inProcErr, isolatedErr error
-			wg.Go(func() {
-				_, crashErr = Convert(t.Context(), crashing, Options{Isolate: true, Worker: tt.worker}, &crashOut)
-			})
-			wg.Go(func() { _, inProcErr = Convert(t.Context(), good, Options{}, &inProc) })
-			wg.Go(func() { _, isolatedErr = Convert(t.Context(), good, Options{Isolate: true}, &isolated) })
-			wg.Wait()
-
-			if !errors.Is(crashErr, ErrDecoderCrashed) || !slices.ContainsFunc(tt.says, func(s string) bool { return strings.Contains(crashErr.Error(), s) }) {
-				t.Errorf("crashing conversion: %v, want ErrDecoderCrashed saying %q", crashErr, tt.says)
-			}
-			for _, class := range []error{codec.ErrUnsupported, codec.ErrInvalid, codec.ErrOrigin, context.Canceled} {
-				if errors.Is(crashErr, class) {
-					t.Errorf("crash error %v wraps %v", crashErr, class)
-				}
-			}
-			if strings.Contains(crashErr.Error(), "goroutine ") || strings.Count(crashErr.Error(), "\n") > 0 {
-				t.Errorf("crash error carries a stack: %q", crashErr)
-			}
-			t.Logf("%s: %v (after %d GIF bytes)", tt.kind, crashErr, crashOut.Len())
-			if inProcErr != nil || !bytes.Equal(inProc.Bytes(), want.Bytes()) {
-				t.Errorf("in-process conversion beside the crash: %v, %d bytes, want %d", inProcErr, inProc.Len(), want.Len())
-			}
-			if isolatedErr != nil || !bytes.Equal(isolated.Bytes(), want.Bytes()) {
-				t.Errorf("isolated conversion beside the crash: %v, %d bytes, want %d", isolatedErr, isolated.Len(), want.Len())
-			}
-			if n := childProcesses(t); n != 0 {
-				t.Errorf("%d child processes left", n)
-			}
-		})
-	}
+// Cancelling an isolated conversion kills its worker and reaps it while it decodes, and leaves
+// no goroutine behind. (TestIsolatedCancelStuckWorker does the same for a worker stuck in C.)
+func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
+	cancelIsolated(t, fixture("media/high-bframes-320x320-30fps.mp4"))
 }
 
-// Cancelling an isolated conversion kills its worker and reaps it, whether the worker is busy
-// decoding or stuck in C, and leaves no goroutine behind.
-func TestIsolatedCancelLeavesNothingBehind(t *testing.T) {
-	src := fixture("media/high-bframes-320x320-30fps.mp4")
-	stuck := filepath.Join(t.TempDir(), "hang-here.mp4")
-	if err := os.WriteFile(stuck, mustRead(t, src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// The stuck worker hangs in C at its second picture, before any GIF byte can be out.
-	t.Setenv("AAC_TEST_WORKER_CRASH", "hang:hang-here:2")
+// cancelIsolated cancels isolated conversions of input, with one and two threads, once their
+// worker runs, and checks that each returns context.Canceled with its worker reaped and that no
+// goroutine is left.
+func cancelIsolated(t *testing.T, input string) {
 	before := runtime.NumGoroutine()
-	for _, input := range []string{src, stuck} {
-		for _, threads := range []int{1, 2} {
-			ctx, cancel := context.WithCancel(t.Context())
-			w := &slowWriter{wrote: make(chan struct{}, 1)}
-			done := make(chan error, 1)
-			go func() {
-				_, err := Convert(ctx, input, Options{Isolate: true, Threads: threads}, w)
-				done <- err
-			}()
-			// The worker runs (decoding, or stuck): cancel then.
-			waitFor(t, 10*time.Second, func() bool { return childProcesses(t) == 1 })
-			time.Sleep(100 * time.Millisecond)
-			cancel()
-			select {
-			case err := <-done:
-				if !errors.Is(err, context.Canceled) {
-					t.Errorf("%s, %d threads: err = %v, want context.Canceled", input, threads, err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Fatalf("%s, %d threads: Convert did not return after cancel", input, threads)
+	for _, threads := range []int{1, 2} {
+		ctx, cancel := context.WithCancel(t.Context())
+		w := &slowWriter{wrote: make(chan struct{}, 1)}
+		done := make(chan error, 1)
+		go func() {
+			_, err := Convert(ctx, input, Options{Isolate: true, Threads: threads}, w)
+			done <- err
+		}()
+		// The worker runs (decoding, or stuck): cancel then.
+		waitFor(t, 10*time.Second, func() bool { return childProcesses(t) == 1 })
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s, %d threads: err = %v, want context.Canceled", input, threads, err)
 			}
-			if n := childProcesses(t); n != 0 {
-				t.Errorf("%s, %d threads: %d child processes after Convert returned", input, threads, n)
-			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s, %d threads: Convert did not return after cancel", input, threads)
+		}
+		if n := childProcesses(t); n != 0 {
+			t.Errorf("%s, %d threads: %d child processes after Convert returned", input, threads, n)
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -226,8 +151,8 @@ func (stallingSource) Close() error { return nil }
 func TestIsolatedEarlyAnswerStopsTheSource(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
-		_, err := decodeIsolated(t.Context(), stallingSource{}, codec.DecodeOptions{}, 80, 80,
-			WorkerOptions{}.withDefaults(Options{}.withDefaults()), func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+		_, err := decodeworker.Decode(t.Context(), stallingSource{}, codec.DecodeOptions{}, 80, 80,
+			WorkerOptions{}, func(codec.Frame[*gifenc.YCbCr]) error { return nil })
 		done <- err
 	}()
 	select {
@@ -242,60 +167,6 @@ func TestIsolatedEarlyAnswerStopsTheSource(t *testing.T) {
 	}
 	if n := childProcesses(t); n != 0 {
 		t.Errorf("%d child processes left", n)
-	}
-}
-
-// The parent believes nothing a worker sends: every malformed answer is a crash, not a GIF.
-func TestWorkerAnswerRejectsMalformed(t *testing.T) {
-	const w, h = 8, 6
-	frame := func(m *msgWriter) {
-		v := &gifenc.YCbCr{Y: make([]byte, w*h), Cb: make([]byte, 4*3), Cr: make([]byte, 4*3), YStride: w, CStride: 4}
-		_ = m.frame(codec.Frame[*gifenc.YCbCr]{Time: 0, Duration: time.Second / 24, Value: v}, w, h)
-	}
-	raw := func(typ byte, payload []byte) func(*msgWriter) {
-		return func(m *msgWriter) { m.start(typ, len(payload)); m.write(payload); _ = m.flush() }
-	}
-	done := func(emitted int) func(*msgWriter) {
-		return func(m *msgWriter) { _ = m.done(codec.DecodeStats{Samples: 3, Decoded: 3, Emitted: emitted}, nil) }
-	}
-	tests := []struct {
-		name    string
-		answer  []func(*msgWriter)
-		frames  int
-		healthy bool
-	}{
-		{"frame and done", []func(*msgWriter){frame, done(1)}, 1, true},
-		{"nothing", nil, 0, false},
-		{"frames without done", []func(*msgWriter){frame, frame}, 2, false},
-		{"frame of the wrong size", []func(*msgWriter){raw(msgFrame, make([]byte, frameFixedSize+w*h)), done(0)}, 0, false},
-		{"oversized message", []func(*msgWriter){raw(msgFrame, make([]byte, 1<<20))}, 0, false},
-		{"unknown message", []func(*msgWriter){raw('Z', nil), done(0)}, 0, false},
-		{"done miscounting frames", []func(*msgWriter){frame, done(2)}, 1, false},
-		{"message after done", []func(*msgWriter){done(0), frame}, 0, false},
-		{"unknown error class", []func(*msgWriter){raw(msgDone, append(make([]byte, doneFixedSize-1), 9))}, 0, false},
-		{"truncated message", []func(*msgWriter){func(m *msgWriter) { m.start(msgFrame, 100); _ = m.flush() }}, 0, false},
-	}
-	for _, tt := range tests {
-		var buf bytes.Buffer
-		m := newMsgWriter(&buf)
-		for _, put := range tt.answer {
-			put(m)
-		}
-		frames := 0
-		rd := newMsgReader(&buf, frameMessageSize(w, h, true))
-		a := readWorkerAnswer(rd, w, h, func(codec.Frame[*gifenc.YCbCr]) error { frames++; return nil })
-		if a.answered && a.broken == nil {
-			a.expectEnd(rd)
-		}
-		healthy := a.answered && a.broken == nil
-		if healthy != tt.healthy || frames != tt.frames {
-			t.Errorf("%s: healthy %v (%v), %d frames; want %v, %d", tt.name, healthy, a.broken, frames, tt.healthy, tt.frames)
-		}
-		if !tt.healthy {
-			if err := crashError(nil, nil, a.broken, ""); !errors.Is(err, ErrDecoderCrashed) {
-				t.Errorf("%s: %v, want ErrDecoderCrashed", tt.name, err)
-			}
-		}
 	}
 }
 

@@ -29,7 +29,7 @@ type Options struct {
 	// Source configures fetching: timeouts, byte limit, the host check, the HTTP client.
 	// The output size and duration limit above are passed on to it.
 	Source codec.OpenOptions
-	// Isolate decodes in a child process (a decode worker, see isolate.go) with memory and CPU
+	// Isolate decodes in a child process (a decode worker, see internal/decodeworker) with memory and CPU
 	// limits, so that a crash of the C decoder fails this conversion only: with
 	// ErrDecoderCrashed. The output is the same bytes either way.
 	Isolate bool

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"io"
 	"sync"
+
+	"github.com/musicpresence/animated-album-covers/internal/errclass"
 )
 
 // ErrResultAborted is what readers of a Result get when the conversion failed without saying why.
-var ErrResultAborted = errors.New("pipeline: conversion aborted")
+var ErrResultAborted = errclass.ErrResultAborted
 
 // Result holds the output of one conversion while it is produced and after. Any number of
 // readers each get every byte from the first, then wait for more, until the end or the error.
