@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/errclass"
 )
@@ -315,7 +316,7 @@ func parseHeader(payload []byte) (header, error) {
 	// The output size decides what the child allocates per frame; it is never larger than the
 	// largest picture. The parent is the same binary and checked its options: the threads are
 	// bounded by the child's own limits.
-	if h.outW < 1 || h.outH < 1 || h.outW > codec.MaxWidth || h.outH > codec.MaxHeight || h.info.Format > codec.FormatHEVC {
+	if h.outW < 1 || h.outH < 1 || h.outW > yuv.MaxWidth || h.outH > yuv.MaxHeight || h.info.Format > codec.FormatHEVC {
 		return header{}, fmt.Errorf("%w: output %dx%d, video format %d", errProtocol, h.outW, h.outH, h.info.Format)
 	}
 	return h, nil
