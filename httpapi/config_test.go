@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -151,35 +149,5 @@ func TestConfigMetricsBcryptHash(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestLoadDotEnv(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	content := "# comment\n\nexport AAC_TEST_A=one\nAAC_TEST_B='$2a$10$x y'\nAAC_TEST_C=\"two\"\nAAC_TEST_D=three # trailing\nAAC_TEST_SET=file\n"
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AAC_TEST_SET", "environment")
-	for _, k := range []string{"AAC_TEST_A", "AAC_TEST_B", "AAC_TEST_C", "AAC_TEST_D"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	if err := LoadDotEnv(path); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"AAC_TEST_A": "one", "AAC_TEST_B": "$2a$10$x y", "AAC_TEST_C": "two",
-		"AAC_TEST_D": "three", "AAC_TEST_SET": "environment"} {
-		if got := os.Getenv(k); got != want {
-			t.Errorf("%s = %q, want %q", k, got, want)
-		}
-	}
-	if err := LoadDotEnv(filepath.Join(t.TempDir(), "missing")); err != nil {
-		t.Errorf("missing file: %v", err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad")
-	_ = os.WriteFile(bad, []byte("NOEQUALS\n"), 0o600)
-	if err := LoadDotEnv(bad); err == nil || !strings.Contains(err.Error(), ":1:") {
-		t.Errorf("bad line: %v", err)
 	}
 }

@@ -46,7 +46,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := httpapi.LoadDotEnv(*envFile); err != nil {
+	if err := loadDotEnv(*envFile); err != nil {
 		fmt.Fprintf(stderr, "server: %v\n", err)
 		return exitUsage
 	}
