@@ -13,13 +13,13 @@ import (
 // before every request, playlist entries and renditions included), within the configured
 // timeouts and limits. The cache keys stay the URL the client asked for, whichever rendition
 // is read.
-func PipelineConverter(cfg Config, policy *SourcePolicy) Converter {
+func PipelineConverter(cfg Config, policy *sourcePolicy) Converter {
 	fetchOpts := fetch.Options{
-		Client:     policy.Client(),
+		Client:     policy.client(),
 		Timeout:    cfg.StreamHTTPTimeout,
 		MaxBytes:   cfg.MaxSourceBytes,
 		BufferSize: cfg.StreamBufferSize,
-		CheckURL:   policy.CheckURL,
+		CheckURL:   policy.checkURL,
 	}
 	return func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error) {
 		opts.Source.Fetch = fetchOpts

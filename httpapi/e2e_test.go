@@ -17,6 +17,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/httpapi/client"
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
 )
 
 // testdataOrigin serves the repository's fixtures over loopback HTTP, counting connections.
@@ -153,7 +154,7 @@ func TestExpiredToken(t *testing.T) {
 // Two instances sharing one Redis convert a source once: the one that claims it converts and
 // publishes; the other streams its output from Redis as it grows.
 func TestTwoInstancesShareOneConversion(t *testing.T) {
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA, convB := newGatedConverter(t, 5), newGatedConverter(t, 5)
 	a := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), convA.convert)
@@ -204,7 +205,7 @@ func TestTwoInstancesShareOneConversion(t *testing.T) {
 
 // A failure on the converting replica reaches the other's readers with its status.
 func TestTwoInstancesShareFailure(t *testing.T) {
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA, convB := newGatedConverter(t, 3), newGatedConverter(t, 3)
 	convA.failNow = fmt.Errorf("%w: HEVC only", codec.ErrUnsupported)
@@ -253,7 +254,7 @@ func waitFollowing(t *testing.T, ts *testService) {
 // as conversions_total of both says.
 func TestTwoInstancesWithPipeline(t *testing.T) {
 	origin, _ := testdataOrigin(t)
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	a := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), nil)
 	b := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), nil)

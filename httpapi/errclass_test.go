@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/internal/errclass"
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
 	"github.com/musicpresence/animated-album-covers/pipeline"
-	"github.com/redis/go-redis/v9"
 )
 
 // classError is an error of class c as the packages make them: every sentinel of the class
@@ -30,57 +29,6 @@ func classError(c errclass.Class) error {
 		args = append(args, e)
 	}
 	return fmt.Errorf(strings.Repeat("%w: ", len(c.Errs))+"%s went wrong", append(args, c.Name)...)
-}
-
-// Every class survives the Redis follow path: a follower's error is of the class the
-// claimant's was, wraps each of its sentinels, and says what the claimant answered.
-func TestEveryClassCrossesRedis(t *testing.T) {
-	cfg := testConfig(t)
-	s := newTestRedisStore(t, startRedis(t), cfg)
-	ctx := t.Context()
-	for _, c := range errclass.Classes {
-		var sent error
-		if c.Name != errclass.None.Name {
-			sent = classError(c)
-		}
-		id := "class-" + c.Name
-		claim, ok, err := s.Claim(ctx, id)
-		if err != nil || !ok {
-			t.Fatalf("%s: claim %v, %v", c.Name, ok, err)
-		}
-		if err := claim.Publish(ctx, []byte("GIF89a")); err != nil {
-			t.Fatal(err)
-		}
-		if err := claim.End(ctx, sent); err != nil {
-			t.Fatal(err)
-		}
-		if err := claim.Release(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		got := s.Follow(ctx, id, &out)
-		if out.String() != "GIF89a" {
-			t.Errorf("%s: followed %q", c.Name, out.String())
-		}
-		if errclass.Of(got).Name != c.Name {
-			t.Errorf("%s: followed as %s (%v)", c.Name, errclass.Of(got).Name, got)
-		}
-		for _, e := range c.Errs {
-			if !errors.Is(got, e) {
-				t.Errorf("%s: followed %v does not wrap %v", c.Name, got, e)
-			}
-		}
-		if sent != nil && (got == nil || got.Error() != publicMessage(sent)) {
-			t.Errorf("%s: followed %v, the claimant answered %q", c.Name, got, publicMessage(sent))
-		}
-	}
-	// An end from a replica that names a class this version does not know: a failure, no more.
-	if err := s.client.XAdd(ctx, &redis.XAddArgs{Stream: streamKey("class-future"), Values: []any{"end", "error", "class", "from-the-future", "status", 418, "message", "teapot"}}).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.Follow(ctx, "class-future", io.Discard); !errors.Is(got, pipeline.ErrResultAborted) || conversionStatus(got) != http.StatusInternalServerError {
-		t.Errorf("unknown class followed as %v (status %d)", got, conversionStatus(got))
-	}
 }
 
 // classConverter fails each conversion with the error of the class its source names
@@ -135,7 +83,7 @@ func TestEveryClassAnswersOnBothReplicas(t *testing.T) {
 		"aborted":         {500, "error", "conversion failed"},
 		"other":           {500, "error", "conversion failed"},
 	}
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA := &classConverter{started: make(chan string, 64), gates: map[string]chan struct{}{}}
 	convB := &classConverter{started: make(chan string, 64), gates: map[string]chan struct{}{}}

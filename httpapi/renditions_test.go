@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 )
 
 func TestConfigRenditions(t *testing.T) {
@@ -87,7 +89,7 @@ func TestServiceReadsCheapestRendition(t *testing.T) {
 	host := strings.TrimPrefix(origin.URL, "http://")
 	cfg := testConfig(t, `SOURCE_RENDITION_RULES=[{"host": "`+host+`", "path": "/videos/*/{size}x{size}.mp4",
 		"sizes": [80, 160, 320, 640, 1280], "originals": ["origin.mp4"]}]`)
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
 
 	asked := origin.URL + "/videos/ab/cd/ef/1280x1280.mp4"
 	tok := ts.token(t, asked)
@@ -139,7 +141,7 @@ func TestPipelineConverterRenditions(t *testing.T) {
 		{[]string{rule, "SOURCE_RENDITIONS=0"}, "origin.mp4", []string{"160x160.mp4", "origin.mp4"}},
 	} {
 		cfg := testConfig(t, tt.env...)
-		convert := PipelineConverter(cfg, NewSourcePolicy(cfg))
+		convert := PipelineConverter(cfg, newSourcePolicy(cfg))
 		stats, err := convert(t.Context(), asked, cfg.PipelineOptions(), io.Discard)
 		if err != nil {
 			t.Fatalf("%v: %v", tt.env, err)

@@ -25,9 +25,9 @@ const (
 type Server struct {
 	cfg         Config
 	store       Store
-	jobs        *Jobs
-	metrics     *Metrics
-	policy      *SourcePolicy
+	jobs        *jobRunner
+	metrics     *serviceMetrics
+	policy      *sourcePolicy
 	log         *slog.Logger
 	tokenAuth   *basicAuth
 	metricsAuth *bcryptAuth      // nil: /metrics is open
@@ -56,8 +56,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg:        cfg,
 		store:      deps.Store,
-		metrics:    NewMetrics(deps.Store),
-		policy:     NewSourcePolicy(cfg),
+		metrics:    newServiceMetrics(deps.Store.Entries),
+		policy:     newSourcePolicy(cfg),
 		log:        log,
 		tokenAuth:  newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
 		options:    cfg.PipelineOptions(),
@@ -71,14 +71,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if convert == nil {
 		convert = PipelineConverter(cfg, s.policy)
 	}
-	s.jobs = NewJobs(JobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
+	s.jobs = newJobRunner(jobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
 		convert, deps.Store, s.metrics, log)
 	s.handler = s.routes()
 	return s, nil
 }
-
-// Policy is the source policy the converter must fetch with (its CheckURL and Client).
-func (s *Server) Policy() *SourcePolicy { return s.policy }
 
 // Handler serves the API.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -115,7 +112,7 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Shutdown stops starting conversions and waits for those under way until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if err := s.jobs.Shutdown(ctx); err != nil {
+	if err := s.jobs.shutdown(ctx); err != nil {
 		return fmt.Errorf("httpapi: %w", err)
 	}
 	return nil
