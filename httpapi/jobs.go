@@ -14,7 +14,8 @@ import (
 )
 
 // Converter runs one conversion of input (a source URL) with opts, writing the GIF to w as it
-// is made. The service uses pipeline.Convert; tests use their own.
+// is made; opts fetch through the source policy. The service uses pipeline.Convert; tests use
+// their own.
 type Converter func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error)
 
 // storeTimeout bounds one store operation done on a job's behalf after the job's own deadline

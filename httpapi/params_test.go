@@ -29,7 +29,7 @@ type recordingConverter struct {
 }
 
 func newRecordingConverter(cfg Config, gated bool) *recordingConverter {
-	c := &recordingConverter{convert: PipelineConverter(cfg, newSourcePolicy(cfg)), started: make(chan struct{}, 16)}
+	c := &recordingConverter{convert: pipeline.Convert, started: make(chan struct{}, 16)}
 	if gated {
 		c.gate = make(chan struct{})
 	}
@@ -163,7 +163,7 @@ func TestTokenParameters(t *testing.T) {
 		t.Errorf("cache hits %v, want at least %d", counterValue(t, n), len(cases)-conversions)
 	}
 	for _, o := range conv.conversions() {
-		if o.Size > cfg.OutputSize || o.FrameRate > cfg.OutputFrameRate {
+		if o.Size > cfg.Conversion.Size || o.FrameRate > cfg.Conversion.FrameRate {
 			t.Errorf("conversion ran with %+v beyond the configured maxima", o)
 		}
 	}

@@ -29,7 +29,7 @@ type sourcePolicy struct {
 
 // newSourcePolicy makes the policy of the configuration.
 func newSourcePolicy(cfg Config) *sourcePolicy {
-	return &sourcePolicy{hosts: cfg.SourceHosts, allowPrivate: cfg.AllowPrivateSources, dialTimeout: cfg.StreamHTTPTimeout}
+	return &sourcePolicy{hosts: cfg.SourceHosts, allowPrivate: cfg.AllowPrivateSources, dialTimeout: cfg.Conversion.Source.Fetch.Timeout}
 }
 
 // checkURL refuses a URL whose scheme is not http(s) or whose host is not whitelisted. Its

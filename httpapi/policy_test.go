@@ -23,3 +23,11 @@ func TestCheckAddress(t *testing.T) {
 		}
 	}
 }
+
+// Redirects are left to fetching, which checks each against the policy once and holds the one
+// redirect limit (TestRedirectLimit): the policy's client adds no check of its own.
+func TestPolicyClientLeavesRedirectsToFetching(t *testing.T) {
+	if c := newSourcePolicy(testConfig(t)).client(); c.CheckRedirect != nil || c.Transport == nil {
+		t.Errorf("client %+v: want the policy's transport and no CheckRedirect", c)
+	}
+}

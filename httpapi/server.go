@@ -40,7 +40,7 @@ type Server struct {
 // Deps are what a Server runs on besides its configuration.
 type Deps struct {
 	Store   Store     // required
-	Convert Converter // nil: PipelineConverter with the server's source policy
+	Convert Converter // nil: pipeline.Convert
 	Logger  *slog.Logger
 }
 
@@ -60,16 +60,25 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		policy:     newSourcePolicy(cfg),
 		log:        log,
 		tokenAuth:  newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
-		options:    cfg.PipelineOptions(),
 		now:        time.Now,
 		writeSlack: writeSlack,
+	}
+	// Every request of a conversion goes through the source policy: its client dials only
+	// allowed addresses; fetching asks its host check before every request (redirects,
+	// playlist entries and renditions included). The cache keys stay the URL the client asked
+	// for, whichever rendition is read.
+	s.options = cfg.Conversion
+	s.options.Source.Fetch.Client = s.policy.client()
+	s.options.Source.Fetch.CheckURL = s.policy.checkURL
+	if err := s.options.Validate(); err != nil {
+		return nil, fmt.Errorf("httpapi: conversion settings: %w", err)
 	}
 	if cfg.MetricsAuth() {
 		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
 	}
 	convert := deps.Convert
 	if convert == nil {
-		convert = PipelineConverter(cfg, s.policy)
+		convert = pipeline.Convert
 	}
 	s.jobs = newJobRunner(jobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
 		convert, deps.Store, s.metrics, log)
