@@ -3,8 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,22 +12,10 @@ import (
 	"testing"
 
 	"github.com/musicpresence/animated-album-covers/internal/errclass"
+	"github.com/musicpresence/animated-album-covers/internal/errclass/errclasstest"
 	"github.com/musicpresence/animated-album-covers/internal/redistest"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
-
-// classError is an error of class c as the packages make them: every sentinel of the class
-// wrapped, with what failed.
-func classError(c errclass.Class) error {
-	if len(c.Errs) == 0 {
-		return errors.New("gifenc: an internal failure")
-	}
-	args := make([]any, 0, len(c.Errs)+1)
-	for _, e := range c.Errs {
-		args = append(args, e)
-	}
-	return fmt.Errorf(strings.Repeat("%w: ", len(c.Errs))+"%s went wrong", append(args, c.Name)...)
-}
 
 // classConverter fails each conversion with the error of the class its source names
 // (https://origin.test/class/NAME.mp4), once the test lets it.
@@ -57,7 +43,7 @@ func (c *classConverter) convert(ctx context.Context, input string, _ pipeline.O
 	}
 	name := strings.TrimSuffix(input[strings.LastIndexByte(input, '/')+1:], ".mp4")
 	class, _ := errclass.Named(name)
-	return pipeline.Stats{}, classError(class)
+	return pipeline.Stats{}, errclasstest.Error(class, class.Name+" went wrong")
 }
 
 // Every class, as a conversion's failure on one replica, answers with its status and message
@@ -96,7 +82,7 @@ func TestEveryClassAnswersOnBothReplicas(t *testing.T) {
 			continue
 		}
 		if w.message == "" {
-			w.message = classError(c).Error()
+			w.message = errclasstest.Error(c, c.Name+" went wrong").Error()
 		}
 		source := "https://origin.test/class/" + c.Name + ".mp4"
 		tokA := a.token(t, source)
