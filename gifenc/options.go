@@ -88,8 +88,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Colors < 2 || o.Colors > 256 {
 		return o, fmt.Errorf("%w: %d, want 2..256", ErrColors, o.Colors)
 	}
-	if o.Dither < DitherBayer || o.Dither > DitherNone {
-		return o, fmt.Errorf("%w: dither %d", ErrOption, int(o.Dither))
+	if err := o.Dither.Validate(); err != nil {
+		return o, err
 	}
 	if o.BayerStrength == 0 {
 		o.BayerStrength = DefaultBayerStrength
@@ -136,6 +136,32 @@ func (d Dither) String() string {
 		return fmt.Sprintf("Dither(%d)", int(d))
 	}
 	return ditherNames[d]
+}
+
+// Validate tells whether d is one of the Dither constants; the error wraps ErrOption.
+func (d Dither) Validate() error {
+	if d < DitherBayer || d > DitherNone {
+		return fmt.Errorf("%w: dither %d", ErrOption, int(d))
+	}
+	return nil
+}
+
+// MarshalText returns the name of d (encoding.TextMarshaler, for flags and configuration).
+func (d Dither) MarshalText() ([]byte, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText sets d from its name (ParseDither).
+func (d *Dither) UnmarshalText(text []byte) error {
+	v, err := ParseDither(string(text))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
 }
 
 // ParseDither parses "bayer", "floyd-steinberg" or "none".

@@ -364,6 +364,26 @@ func TestParseDither(t *testing.T) {
 	}
 }
 
+// A Dither is a flag and a configuration value by its name: the text round-trips, and what is
+// no Dither is refused both ways.
+func TestDitherText(t *testing.T) {
+	for _, d := range []Dither{DitherBayer, DitherFloydSteinberg, DitherNone} {
+		text, err := d.MarshalText()
+		var back Dither = 7
+		if err != nil || string(text) != d.String() || back.UnmarshalText(text) != nil || back != d || d.Validate() != nil {
+			t.Errorf("%v: text %q (%v), back %v", d, text, err, back)
+		}
+	}
+	bad := Dither(3)
+	if _, err := bad.MarshalText(); !errors.Is(err, ErrOption) || !errors.Is(bad.Validate(), ErrOption) {
+		t.Errorf("Dither(3): MarshalText %v, Validate %v", err, bad.Validate())
+	}
+	d := DitherNone
+	if err := d.UnmarshalText([]byte("sierra")); !errors.Is(err, ErrOption) || d != DitherNone {
+		t.Errorf("UnmarshalText(sierra): %v, left %v", err, d)
+	}
+}
+
 // flushCounter records what had been written at each Flush.
 type flushCounter struct {
 	bytes.Buffer

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 )
 
 // syncBuffer is a bytes.Buffer for a logger written from several goroutines.
@@ -42,7 +44,7 @@ func TestInputsOfTheEarlierService(t *testing.T) {
 	origin, _ := testdataOrigin(t)
 	cfg := testConfig(t)
 	var logs syncBuffer
-	ts := startServiceWith(t, cfg, Deps{Store: NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes),
+	ts := startServiceWith(t, cfg, Deps{Store: store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 	for _, c := range []struct {

@@ -33,35 +33,40 @@ type Config struct {
 	TokenTTLResolution time.Duration // TOKEN_TTL_RESOLUTION
 	ResultTTL          time.Duration // CONVERSION_RESULT_TTL
 
-	OutputSize        int           // MAXIMUM_OUTPUT_SIZE
-	OutputFrameRate   float64       // MAXIMUM_OUTPUT_FRAMERATE
-	MaxStreamDuration time.Duration // CONVERSION_MAX_STREAM_DURATION
-	StreamBufferSize  int           // CONVERSION_STREAM_BUFFER_SIZE
-	StreamHTTPTimeout time.Duration // CONVERSION_STREAM_HTTP_TIMEOUT
-	MaxSourceBytes    int64         // CONVERSION_MAX_SOURCE_BYTES
-	JobConcurrency    int           // CONVERSION_JOB_CONCURRENCY
-	QueueSize         int           // CONVERSION_QUEUE_SIZE
-	Threads           int           // CONVERSION_THREADS (or CONVERSION_FFMPEG_THREADS)
-	IsolateDecoder    bool          // CONVERSION_ISOLATE_DECODER: decode in a child process (pipeline.Options.Isolate)
-	// Renditions: SOURCE_RENDITION_RULES in front of the built-in rules; nil when
-	// SOURCE_RENDITIONS=0 (every source fetched exactly as asked).
-	Renditions []codec.RenditionRule
+	JobConcurrency int // CONVERSION_JOB_CONCURRENCY
+	QueueSize      int // CONVERSION_QUEUE_SIZE
+
+	// Conversion is how every conversion runs, from pipeline.DefaultOptions with:
+	//
+	//	Size                     MAXIMUM_OUTPUT_SIZE (and osz is capped at it)
+	//	FrameRate                MAXIMUM_OUTPUT_FRAMERATE (and ofr is capped at it)
+	//	MaxDuration              CONVERSION_MAX_STREAM_DURATION
+	//	Threads                  CONVERSION_THREADS (or CONVERSION_FFMPEG_THREADS)
+	//	Isolate                  CONVERSION_ISOLATE_DECODER, on by default here
+	//	Source.Renditions        SOURCE_RENDITION_RULES in front of the built-in rules; nil
+	//	                         when SOURCE_RENDITIONS=0 (every source fetched as asked)
+	//	Source.Fetch.Timeout     CONVERSION_STREAM_HTTP_TIMEOUT
+	//	Source.Fetch.MaxBytes    CONVERSION_MAX_SOURCE_BYTES
+	//	Source.Fetch.BufferSize  CONVERSION_STREAM_BUFFER_SIZE
+	//
+	// Worker, the decode worker's limits, is not in the contract: its defaults follow the
+	// conversion limits; tests lower them. The server adds the source policy (the fetch
+	// client and the host check) and each token's parameters.
+	Conversion pipeline.Options
 
 	RedisURL string // REDIS_URL, or redis://REDIS_HOSTNAME:REDIS_PORT; empty: in-process store
 	Debug    bool   // DEBUG
 
-	// DecoderWorker sets the decode worker's limits when IsolateDecoder is on (not in the
-	// contract: the defaults follow the conversion limits; tests lower them).
-	DecoderWorker pipeline.WorkerOptions
-	// MemoryStoreBytes bounds the in-process store's results (not in the contract: the original
-	// always had Redis).
+	// MemoryStoreBytes bounds the in-process store's results (MEMORY_STORE_BYTES; not in the
+	// earlier contract: the original always had Redis).
 	MemoryStoreBytes int64
 	// DevSamplesDir, when set (DEV_SAMPLES_DIR), serves that folder under /dev/samples/ so that
 	// `make run` has a local origin. Development only: it is never set in production.
 	DevSamplesDir string
 }
 
-// Default values, as docs/API.md gives them.
+// Default values of the service's own settings, as docs/API.md gives them. The conversion's
+// are pipeline's and fetch's (pipeline.DefaultOptions).
 const (
 	defaultBaseURL          = "http://localhost:8080"
 	defaultListenAddr       = ":8080"
@@ -70,31 +75,16 @@ const (
 	defaultTokenTTL         = time.Hour
 	defaultTokenTTLRes      = time.Minute
 	defaultResultTTL        = time.Hour
-	defaultStreamBuffer     = 64 << 10
-	defaultStreamTimeout    = 30 * time.Second
-	defaultMaxSourceBytes   = 64 << 20
 	defaultQueueSize        = 64
 	defaultMemoryStoreBytes = 256 << 20
+	defaultIsolateDecoder   = true // a decoder crash fails one conversion, not the service
 )
 
 // JobTimeout is the deadline of one conversion, whether anyone still reads it or not: long
 // enough for a slow origin to deliver the longest part converted, short enough that a stuck
 // origin does not hold a job slot for ever.
 func (c Config) JobTimeout() time.Duration {
-	return max(2*time.Minute, 2*c.StreamHTTPTimeout+4*c.MaxStreamDuration)
-}
-
-// PipelineOptions are the conversion settings the configuration asks for.
-func (c Config) PipelineOptions() pipeline.Options {
-	return pipeline.Options{
-		Size:        c.OutputSize,
-		FrameRate:   c.OutputFrameRate,
-		MaxDuration: c.MaxStreamDuration,
-		Threads:     c.Threads,
-		Isolate:     c.IsolateDecoder,
-		Worker:      c.DecoderWorker,
-		Source:      codec.OpenOptions{Renditions: c.Renditions},
-	}
+	return max(2*time.Minute, 2*c.Conversion.Source.Fetch.Timeout+4*c.Conversion.MaxDuration)
 }
 
 // MetricsAuth tells whether /metrics is protected.
@@ -115,20 +105,12 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		MetricsUsername:     p.str("METRICS_AUTH_USERNAME", ""),
 		MetricsBcryptHash:   p.bcryptHash("METRICS_AUTH_PASSWORD_BCRYPT"),
 		TokenSize:           p.positive("TOKEN_SIZE", defaultTokenSize),
-		TokenTTL:            p.millis("TOKEN_TTL", defaultTokenTTL),
-		TokenTTLResolution:  p.millis("TOKEN_TTL_RESOLUTION", defaultTokenTTLRes),
-		ResultTTL:           p.millis("CONVERSION_RESULT_TTL", defaultResultTTL),
-		OutputSize:          p.positive("MAXIMUM_OUTPUT_SIZE", pipeline.DefaultSize),
-		OutputFrameRate:     p.rate("MAXIMUM_OUTPUT_FRAMERATE", pipeline.DefaultFrameRate),
-		MaxStreamDuration:   p.millis("CONVERSION_MAX_STREAM_DURATION", pipeline.DefaultMaxDuration),
-		StreamBufferSize:    p.positive("CONVERSION_STREAM_BUFFER_SIZE", defaultStreamBuffer),
-		StreamHTTPTimeout:   p.millis("CONVERSION_STREAM_HTTP_TIMEOUT", defaultStreamTimeout),
-		MaxSourceBytes:      int64(p.positive("CONVERSION_MAX_SOURCE_BYTES", defaultMaxSourceBytes)),
+		TokenTTL:            p.millis("TOKEN_TTL", defaultTokenTTL, 0),
+		TokenTTLResolution:  p.millis("TOKEN_TTL_RESOLUTION", defaultTokenTTLRes, 0),
+		ResultTTL:           p.millis("CONVERSION_RESULT_TTL", defaultResultTTL, 0),
 		JobConcurrency:      p.positive("CONVERSION_JOB_CONCURRENCY", runtime.NumCPU()),
 		QueueSize:           p.nonNegative("CONVERSION_QUEUE_SIZE", defaultQueueSize),
-		Threads:             p.positive("CONVERSION_THREADS", p.positive("CONVERSION_FFMPEG_THREADS", 1)),
-		IsolateDecoder:      p.booleanOr("CONVERSION_ISOLATE_DECODER", true),
-		Renditions:          p.renditions(),
+		Conversion:          p.conversion(),
 		RedisURL:            p.redisURL(),
 		Debug:               p.boolean("DEBUG"),
 		MemoryStoreBytes:    int64(p.positive("MEMORY_STORE_BYTES", defaultMemoryStoreBytes)),
@@ -147,6 +129,63 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		p.fail("SOURCE_HOSTNAME_WHITELIST: empty, no source could ever be converted")
 	}
 	return c, errors.Join(p.errs...)
+}
+
+// conversion reads the settings of every conversion into pipeline's defaults, within
+// pipeline's limits, so that a configuration the service starts with is one every conversion
+// accepts (pipeline.Options.Validate).
+func (p *configParser) conversion() pipeline.Options {
+	o := pipeline.DefaultOptions()
+	o.Size = p.integer("MAXIMUM_OUTPUT_SIZE", o.Size, 1, pipeline.MaxSize)
+	o.FrameRate = p.rate("MAXIMUM_OUTPUT_FRAMERATE", o.FrameRate, pipeline.MaxFrameRate)
+	o.MaxDuration = p.millis("CONVERSION_MAX_STREAM_DURATION", o.MaxDuration, pipeline.MaxMaxDuration)
+	o.Threads = p.integer("CONVERSION_THREADS", p.integer("CONVERSION_FFMPEG_THREADS", o.Threads, 1, pipeline.MaxThreads), 1, pipeline.MaxThreads)
+	o.Isolate = p.booleanOr("CONVERSION_ISOLATE_DECODER", defaultIsolateDecoder)
+	o.Source.Renditions = p.renditionRules()
+	f := &o.Source.Fetch
+	f.Timeout = p.millis("CONVERSION_STREAM_HTTP_TIMEOUT", f.Timeout, 0)
+	f.MaxBytes = int64(p.positive("CONVERSION_MAX_SOURCE_BYTES", int(f.MaxBytes)))
+	f.BufferSize = p.positive("CONVERSION_STREAM_BUFFER_SIZE", f.BufferSize)
+	return o
+}
+
+// RenditionSettings are how the environment sets renditions up, as written: SOURCE_RENDITIONS
+// (On; on unless 0) and SOURCE_RENDITION_RULES (Rules: JSON, or the path of a file holding it).
+// The service reads them in LoadConfig; the command line's flags default to them.
+type RenditionSettings struct {
+	On    bool
+	Rules string
+}
+
+// LoadRenditionSettings reads SOURCE_RENDITIONS and SOURCE_RENDITION_RULES through lookup as
+// LoadConfig does, as strictly: a SOURCE_RENDITIONS other than a boolean is an error.
+func LoadRenditionSettings(lookup func(string) (string, bool)) (RenditionSettings, error) {
+	p := configParser{lookup: lookup}
+	r := p.renditionSettings()
+	return r, errors.Join(p.errs...)
+}
+
+// RuleList returns the rules to use: none when switched off, else the configured ones in front
+// of the built-in ones. The rules are checked even when switched off, so that turning them back
+// on cannot meet a rule nobody has checked.
+func (r RenditionSettings) RuleList() ([]codec.RenditionRule, error) {
+	rules, err := codec.ConfiguredRenditionRules(r.Rules)
+	if err != nil || !r.On {
+		return nil, err
+	}
+	return rules, nil
+}
+
+func (p *configParser) renditionSettings() RenditionSettings {
+	return RenditionSettings{On: p.booleanOr("SOURCE_RENDITIONS", true), Rules: p.str("SOURCE_RENDITION_RULES", "")}
+}
+
+func (p *configParser) renditionRules() []codec.RenditionRule {
+	rules, err := p.renditionSettings().RuleList()
+	if err != nil {
+		p.fail("SOURCE_RENDITION_RULES: %v", err)
+	}
+	return rules
 }
 
 // configParser reads variables and collects what is wrong with them.
@@ -218,35 +257,42 @@ func (p *configParser) booleanOr(name string, def bool) bool {
 	return b
 }
 
-func (p *configParser) integer(name string, def, least int) int {
+// integer reads an integer of at least least and, unless most is 0, at most most.
+func (p *configParser) integer(name string, def, least, most int) int {
 	v, ok := p.get(name)
 	if !ok {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < least {
+	switch {
+	case most > 0 && (err != nil || n < least || n > most):
+		p.fail("%s: want an integer from %d to %d, got %q", name, least, most, v)
+		return def
+	case err != nil || n < least:
 		p.fail("%s: want an integer of at least %d, got %q", name, least, v)
 		return def
 	}
 	return n
 }
 
-func (p *configParser) positive(name string, def int) int    { return p.integer(name, def, 1) }
-func (p *configParser) nonNegative(name string, def int) int { return p.integer(name, def, 0) }
+func (p *configParser) positive(name string, def int) int    { return p.integer(name, def, 1, 0) }
+func (p *configParser) nonNegative(name string, def int) int { return p.integer(name, def, 0, 0) }
 
-// millis reads a duration given in milliseconds, as the original deployment did.
-func (p *configParser) millis(name string, def time.Duration) time.Duration {
-	return time.Duration(p.integer(name, int(def/time.Millisecond), 1)) * time.Millisecond
+// millis reads a duration given in milliseconds, as the original deployment did: at least 1,
+// and at most most unless it is 0.
+func (p *configParser) millis(name string, def, most time.Duration) time.Duration {
+	return time.Duration(p.integer(name, int(def/time.Millisecond), 1, int(most/time.Millisecond))) * time.Millisecond
 }
 
-func (p *configParser) rate(name string, def float64) float64 {
+// rate reads frames per second in (0, most].
+func (p *configParser) rate(name string, def float64, most int) float64 {
 	v, ok := p.get(name)
 	if !ok {
 		return def
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 100 {
-		p.fail("%s: want frames per second in (0, 100], got %q", name, v)
+	if err != nil || !(f > 0 && f <= float64(most)) {
+		p.fail("%s: want frames per second in (0, %d], got %q", name, most, v)
 		return def
 	}
 	return f
@@ -268,29 +314,6 @@ func (p *configParser) hosts(name, def string) []string {
 	return hosts
 }
 
-// renditions reads SOURCE_RENDITION_RULES (JSON, or the path of a JSON file) and
-// SOURCE_RENDITIONS (default 1). The rules are checked even when switched off, so that turning
-// them back on cannot meet a rule nobody has checked.
-func (p *configParser) renditions() []codec.RenditionRule {
-	on := true
-	if v, ok := p.get("SOURCE_RENDITIONS"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			p.fail("SOURCE_RENDITIONS: want 0 or 1, got %q", v)
-		}
-		on = b
-	}
-	rules, err := codec.ConfiguredRenditionRules(p.str("SOURCE_RENDITION_RULES", ""))
-	if err != nil {
-		p.fail("SOURCE_RENDITION_RULES: %v", err)
-		return nil
-	}
-	if !on {
-		return nil
-	}
-	return rules
-}
-
 // redisURL reads REDIS_URL, or builds one from REDIS_HOSTNAME and REDIS_PORT (the original
 // deployment's names). The URL may hold a password, so it is never repeated in a message.
 func (p *configParser) redisURL() string {
@@ -308,6 +331,6 @@ func (p *configParser) redisURL() string {
 		}
 		return ""
 	}
-	port := p.integer("REDIS_PORT", 6379, 1)
+	port := p.integer("REDIS_PORT", 6379, 1, 0)
 	return "redis://" + host + ":" + strconv.Itoa(port)
 }

@@ -1,8 +1,7 @@
 package httpapi
 
 import (
-	"os"
-	"path/filepath"
+	"maps"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,33 +14,78 @@ func lookupMap(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
+// The defaults are docs/API.md's, whichever package holds them.
 func TestConfigDefaults(t *testing.T) {
 	cfg, err := LoadConfig(lookupMap(map[string]string{"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{
-		BaseURL: "http://localhost:8080", ListenAddr: ":8080",
-		TokenSize: 48, TokenTTL: time.Hour, TokenTTLResolution: time.Minute, ResultTTL: time.Hour,
-		OutputSize: 80, OutputFrameRate: 24, MaxStreamDuration: 30 * time.Second, StreamBufferSize: 65536,
-		StreamHTTPTimeout: 30 * time.Second, MaxSourceBytes: 64 << 20, JobConcurrency: runtime.NumCPU(),
-		QueueSize: 64, Threads: 1,
+	conv, fetch := cfg.Conversion, cfg.Conversion.Source.Fetch
+	for _, tt := range []struct {
+		name      string
+		got, want any
+	}{
+		{"SERVER_BASE_URL", cfg.BaseURL, "http://localhost:8080"},
+		{"LISTEN_ADDR", cfg.ListenAddr, ":8080"},
+		{"SOURCE_HOSTNAME_WHITELIST", strings.Join(cfg.SourceHosts, ","), "resources.tidal.com,mvod.itunes.apple.com"},
+		{"ALLOW_PRIVATE_SOURCES", cfg.AllowPrivateSources, false},
+		{"METRICS_AUTH_*", cfg.MetricsAuth(), false},
+		{"TOKEN_SIZE", cfg.TokenSize, 48},
+		{"TOKEN_TTL", cfg.TokenTTL, time.Hour},
+		{"TOKEN_TTL_RESOLUTION", cfg.TokenTTLResolution, time.Minute},
+		{"CONVERSION_RESULT_TTL", cfg.ResultTTL, time.Hour},
+		{"MAXIMUM_OUTPUT_SIZE", conv.Size, 80},
+		{"MAXIMUM_OUTPUT_FRAMERATE", conv.FrameRate, 24.0},
+		{"CONVERSION_MAX_STREAM_DURATION", conv.MaxDuration, 30 * time.Second},
+		{"CONVERSION_STREAM_BUFFER_SIZE", fetch.BufferSize, 65536},
+		{"CONVERSION_STREAM_HTTP_TIMEOUT", fetch.Timeout, 30 * time.Second},
+		{"CONVERSION_MAX_SOURCE_BYTES", fetch.MaxBytes, int64(64 << 20)},
+		{"CONVERSION_JOB_CONCURRENCY", cfg.JobConcurrency, runtime.NumCPU()},
+		{"CONVERSION_QUEUE_SIZE", cfg.QueueSize, 64},
+		{"CONVERSION_THREADS", conv.Threads, 1},
+		{"CONVERSION_ISOLATE_DECODER", conv.Isolate, true},
+		{"SOURCE_RENDITIONS", len(conv.Source.Renditions), 1},
+		{"REDIS_URL", cfg.RedisURL, ""},
+		{"MEMORY_STORE_BYTES", cfg.MemoryStoreBytes, int64(256 << 20)},
+		{"DEBUG", cfg.Debug, false},
+		{"DEV_SAMPLES_DIR", cfg.DevSamplesDir, ""},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: default %v, want %v", tt.name, tt.got, tt.want)
+		}
 	}
-	got := cfg
-	if strings.Join(got.SourceHosts, ",") != "resources.tidal.com,mvod.itunes.apple.com" {
-		t.Errorf("hosts %v", got.SourceHosts)
+	if err := conv.Validate(); err != nil {
+		t.Errorf("the default conversion settings: %v", err)
 	}
-	if got.AllowPrivateSources || got.RedisURL != "" || got.MetricsAuth() || got.Debug {
-		t.Errorf("defaults: %+v", got)
-	}
-	got.SourceHosts, got.TokenUsername, got.TokenPassword, got.MemoryStoreBytes = nil, "", "", 0
-	if got.BaseURL != want.BaseURL || got.ListenAddr != want.ListenAddr || got.TokenSize != want.TokenSize ||
-		got.TokenTTL != want.TokenTTL || got.TokenTTLResolution != want.TokenTTLResolution || got.ResultTTL != want.ResultTTL ||
-		got.OutputSize != want.OutputSize || got.OutputFrameRate != want.OutputFrameRate ||
-		got.MaxStreamDuration != want.MaxStreamDuration || got.StreamBufferSize != want.StreamBufferSize ||
-		got.StreamHTTPTimeout != want.StreamHTTPTimeout || got.MaxSourceBytes != want.MaxSourceBytes ||
-		got.JobConcurrency != want.JobConcurrency || got.QueueSize != want.QueueSize || got.Threads != want.Threads {
-		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
+}
+
+// The conversion's variables are read within pipeline's limits: the largest value each takes
+// is one every conversion accepts, and one more is refused at start, naming the variable,
+// instead of failing every conversion that does not ask for less.
+func TestConfigConversionLimits(t *testing.T) {
+	base := map[string]string{"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p"}
+	for _, tt := range []struct {
+		name          string
+		largest, over string
+	}{
+		{"MAXIMUM_OUTPUT_SIZE", "1024", "1025"},
+		{"MAXIMUM_OUTPUT_FRAMERATE", "50", "50.5"},
+		{"CONVERSION_MAX_STREAM_DURATION", "300000", "300001"},
+		{"CONVERSION_THREADS", "64", "65"},
+		{"CONVERSION_FFMPEG_THREADS", "64", "65"},
+	} {
+		env := maps.Clone(base)
+		env[tt.name] = tt.largest
+		cfg, err := LoadConfig(lookupMap(env))
+		if err != nil {
+			t.Errorf("%s=%s: %v", tt.name, tt.largest, err)
+		} else if err := cfg.Conversion.Validate(); err != nil {
+			t.Errorf("%s=%s is taken, but a conversion refuses it: %v", tt.name, tt.largest, err)
+		}
+		env[tt.name] = tt.over
+		if _, err := LoadConfig(lookupMap(env)); err == nil || !strings.HasPrefix(err.Error(), tt.name+": ") {
+			t.Errorf("%s=%s: %v, want it refused", tt.name, tt.over, err)
+		}
 	}
 }
 
@@ -54,15 +98,15 @@ func TestConfigOldNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Threads != 3 || cfg.RedisURL != "redis://cache:6380" || cfg.BaseURL != "https://covers.example" ||
+	if cfg.Conversion.Threads != 3 || cfg.RedisURL != "redis://cache:6380" || cfg.BaseURL != "https://covers.example" ||
 		strings.Join(cfg.SourceHosts, ",") != "resources.tidal.com,x.test" {
 		t.Errorf("%+v", cfg)
 	}
 	cfg, err = LoadConfig(lookupMap(map[string]string{
 		"TOKEN_AUTH_USERNAME": "u", "TOKEN_AUTH_PASSWORD": "p", "CONVERSION_FFMPEG_THREADS": "3", "CONVERSION_THREADS": "2",
 	}))
-	if err != nil || cfg.Threads != 2 {
-		t.Errorf("CONVERSION_THREADS wins over the old name: %d, %v", cfg.Threads, err)
+	if err != nil || cfg.Conversion.Threads != 2 {
+		t.Errorf("CONVERSION_THREADS wins over the old name: %d, %v", cfg.Conversion.Threads, err)
 	}
 }
 
@@ -151,35 +195,5 @@ func TestConfigMetricsBcryptHash(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestLoadDotEnv(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	content := "# comment\n\nexport AAC_TEST_A=one\nAAC_TEST_B='$2a$10$x y'\nAAC_TEST_C=\"two\"\nAAC_TEST_D=three # trailing\nAAC_TEST_SET=file\n"
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AAC_TEST_SET", "environment")
-	for _, k := range []string{"AAC_TEST_A", "AAC_TEST_B", "AAC_TEST_C", "AAC_TEST_D"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	if err := LoadDotEnv(path); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"AAC_TEST_A": "one", "AAC_TEST_B": "$2a$10$x y", "AAC_TEST_C": "two",
-		"AAC_TEST_D": "three", "AAC_TEST_SET": "environment"} {
-		if got := os.Getenv(k); got != want {
-			t.Errorf("%s = %q, want %q", k, got, want)
-		}
-	}
-	if err := LoadDotEnv(filepath.Join(t.TempDir(), "missing")); err != nil {
-		t.Errorf("missing file: %v", err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad")
-	_ = os.WriteFile(bad, []byte("NOEQUALS\n"), 0o600)
-	if err := LoadDotEnv(bad); err == nil || !strings.Contains(err.Error(), ":1:") {
-		t.Errorf("bad line: %v", err)
 	}
 }

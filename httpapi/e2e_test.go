@@ -9,14 +9,22 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 	"github.com/musicpresence/animated-album-covers/httpapi/client"
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 // testdataOrigin serves the repository's fixtures over loopback HTTP, counting connections.
@@ -124,6 +132,53 @@ func TestSourcePolicyRefuses(t *testing.T) {
 	}
 }
 
+// A redirect chain is cut at fetch.MaxRedirects, the one limit, and the source policy checks
+// each URL of it once: the origin sees fetch.MaxRedirects requests (the first, then each
+// redirect followed), the host check as many URLs, and the client a 502 that names the limit.
+func TestRedirectLimit(t *testing.T) {
+	var hops atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hop/", func(w http.ResponseWriter, r *http.Request) {
+		hops.Add(1)
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/hop/"))
+		http.Redirect(w, r, "/hop/"+strconv.Itoa(n+1), http.StatusFound)
+	})
+	origin, _ := startOrigin(t, mux)
+	var mu sync.Mutex
+	var checked []string
+	convert := func(ctx context.Context, input string, opts pipeline.Options, w io.Writer) (pipeline.Stats, error) {
+		check := opts.Source.Fetch.CheckURL
+		opts.Source.Fetch.CheckURL = func(ctx context.Context, u *url.URL) error {
+			mu.Lock()
+			checked = append(checked, u.Path)
+			mu.Unlock()
+			return check(ctx, u)
+		}
+		return pipeline.Convert(ctx, input, opts, w)
+	}
+	cfg := testConfig(t)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), convert)
+	tok, err := newClient(ts).Token(t.Context(), origin.URL+"/hop/0", "mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newClient(ts).Convert(t.Context(), tok.URL)
+	var se *client.StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusBadGateway || !strings.Contains(se.Message, fmt.Sprintf("more than %d redirects", fetch.MaxRedirects)) {
+		t.Fatalf("%v, want a 502 naming the limit of %d redirects", err, fetch.MaxRedirects)
+	}
+	waitIdle(t, ts)
+	want := make([]string, fetch.MaxRedirects)
+	for i := range want {
+		want[i] = "/hop/" + strconv.Itoa(i)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := hops.Load(); int(n) != len(want) || !slices.Equal(checked, want) {
+		t.Errorf("origin saw %d requests, the host check %q; want %d, each of %q once", n, checked, len(want), want)
+	}
+}
+
 func TestExpiredToken(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
@@ -153,7 +208,7 @@ func TestExpiredToken(t *testing.T) {
 // Two instances sharing one Redis convert a source once: the one that claims it converts and
 // publishes; the other streams its output from Redis as it grows.
 func TestTwoInstancesShareOneConversion(t *testing.T) {
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA, convB := newGatedConverter(t, 5), newGatedConverter(t, 5)
 	a := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), convA.convert)
@@ -204,7 +259,7 @@ func TestTwoInstancesShareOneConversion(t *testing.T) {
 
 // A failure on the converting replica reaches the other's readers with its status.
 func TestTwoInstancesShareFailure(t *testing.T) {
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA, convB := newGatedConverter(t, 3), newGatedConverter(t, 3)
 	convA.failNow = fmt.Errorf("%w: HEVC only", codec.ErrUnsupported)
@@ -253,7 +308,7 @@ func waitFollowing(t *testing.T, ts *testService) {
 // as conversions_total of both says.
 func TestTwoInstancesWithPipeline(t *testing.T) {
 	origin, _ := testdataOrigin(t)
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	a := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), nil)
 	b := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), nil)

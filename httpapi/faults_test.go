@@ -9,77 +9,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
-
-// redisOnPort is a redis-server on a fixed loopback port that a test can kill and start again,
-// as an operator's Redis restarts under a running service.
-type redisOnPort struct {
-	t    *testing.T
-	addr string
-	dir  string
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func newRedisOnPort(t *testing.T) *redisOnPort {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed (apt-get install redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &redisOnPort{t: t, addr: l.Addr().String(), dir: t.TempDir()}
-	_ = l.Close()
-	t.Cleanup(r.kill)
-	r.start()
-	return r
-}
-
-func (r *redisOnPort) url() string { return "redis://" + r.addr + "/0" }
-
-func (r *redisOnPort) start() {
-	r.t.Helper()
-	_, port, _ := net.SplitHostPort(r.addr)
-	var logs bytes.Buffer
-	r.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no")
-	r.cmd.Stdout, r.cmd.Stderr = &logs, &logs
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	r.done = make(chan error, 1)
-	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(r.cmd, r.done)
-	for i := 0; ; i++ { // a readiness probe, bounded
-		if c, err := net.Dial("tcp", r.addr); err == nil {
-			_ = c.Close()
-			return
-		}
-		if i > 500 {
-			r.t.Fatalf("redis-server did not listen on %s: %s", r.addr, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill ends the server with SIGKILL: no goodbye to its clients.
-func (r *redisOnPort) kill() {
-	if r.cmd == nil {
-		return
-	}
-	_ = r.cmd.Process.Kill()
-	<-r.done
-	r.cmd = nil
-}
 
 // boundedClient fails a request that hangs: the service must answer, not wait for Redis.
 var boundedClient = &http.Client{Timeout: 20 * time.Second}
@@ -103,11 +41,11 @@ func boundedGet(t *testing.T, ts *testService, path string, auth bool) (int, []b
 // 503 JSON errors (with Retry-After) instead of hanging, and nothing crashes; once Redis is back
 // (empty, as after a restart without persistence) the service recovers by itself.
 func TestRedisKilledAndRestarted(t *testing.T) {
-	redis := newRedisOnPort(t)
+	redis := redistest.New(t)
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 3)
 	conv.open()
-	ts := startService(t, cfg, newTestRedisStore(t, redis.url(), cfg), conv.convert)
+	ts := startService(t, cfg, newTestRedisStore(t, redis.URL(), cfg), conv.convert)
 
 	tok := ts.token(t, "https://origin.test/before.mp4")
 	if code, body, _ := boundedGet(t, ts, "/convert.gif?token="+tok.Token, false); code != 200 || !bytes.Equal(body, conv.whole()) {
@@ -115,7 +53,7 @@ func TestRedisKilledAndRestarted(t *testing.T) {
 	}
 	waitIdle(t, ts)
 
-	redis.kill()
+	redis.Kill()
 	for _, c := range []struct {
 		name, path string
 		auth       bool
@@ -139,7 +77,7 @@ func TestRedisKilledAndRestarted(t *testing.T) {
 	}
 	waitIdle(t, ts) // the conversion /token started without its claim ends on its own
 
-	redis.start()
+	redis.Start()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, _, _ := boundedGet(t, ts, "/readyz", false)

@@ -28,7 +28,7 @@ func (s *Server) handleConvert(ext string) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "missing parameter token")
 			return
 		}
-		key, err := s.store.Token(ctx, token)
+		key, err := lookupToken(ctx, s.store, token)
 		if errors.Is(err, ErrNotFound) {
 			writeError(w, http.StatusNotFound, "unknown or expired token")
 			return
@@ -53,7 +53,7 @@ func (s *Server) handleConvert(ext string) http.HandlerFunc {
 		if !errors.Is(err, ErrNotFound) {
 			s.logger(ctx).Warn("cache lookup failed", "err", err)
 		}
-		res, joined, err := s.jobs.Join(id, key, opts)
+		res, joined, err := s.jobs.join(id, key, opts)
 		if err != nil {
 			writeError(w, conversionStatus(err), err.Error())
 			return

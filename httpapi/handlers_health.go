@@ -36,7 +36,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		s.metricsAuth.challenge(w)
 		return
 	}
-	s.metrics.Handler().ServeHTTP(w, r)
+	s.metrics.handler.ServeHTTP(w, r)
 }
 
 // handleOther answers what no route matches: /convert with an extension other than an output

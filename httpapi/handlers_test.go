@@ -192,7 +192,7 @@ func waitIdle(t *testing.T, ts *testService) {
 		<-d
 	}
 	// A job leaves the map right after its Result ends.
-	for ts.jobs.Running() > 0 {
+	for ts.jobs.running() > 0 {
 		runtime.Gosched()
 	}
 }

@@ -41,7 +41,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := tokenExpiry(s.now(), s.cfg.TokenTTL, s.cfg.TokenTTLResolution)
-	if err := s.store.PutToken(ctx, token, key, expires); err != nil {
+	if err := putToken(ctx, s.store, token, key, expires); err != nil {
 		s.logger(ctx).Error("storing token failed", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "token store unavailable")
 		return
@@ -88,7 +88,7 @@ func (s *Server) parseKey(r *http.Request) (key Key, status int, msg string) {
 	if msg := parseOptions(q, &key); msg != "" {
 		return Key{}, http.StatusBadRequest, msg
 	}
-	if err := s.policy.CheckURL(r.Context(), u); err != nil {
+	if err := s.policy.checkURL(r.Context(), u); err != nil {
 		return Key{}, http.StatusForbidden, err.Error()
 	}
 	return key, 0, ""
@@ -106,7 +106,7 @@ func (s *Server) startConversion(r *http.Request, key Key) error {
 	if !errors.Is(err, ErrNotFound) {
 		s.logger(r.Context()).Warn("cache lookup failed", "err", err)
 	}
-	_, joined, err := s.jobs.Join(id, key, opts)
+	_, joined, err := s.jobs.join(id, key, opts)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -14,15 +13,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -222,67 +219,18 @@ var storeKinds = []struct {
 	name string
 	make func(t *testing.T, cfg Config) Store
 }{
-	{"memory", func(t *testing.T, cfg Config) Store { return NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes) }},
-	{"redis", func(t *testing.T, cfg Config) Store { return newTestRedisStore(t, startRedis(t), cfg) }},
+	{"memory", func(t *testing.T, cfg Config) Store { return store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes) }},
+	{"redis", func(t *testing.T, cfg Config) Store { return newTestRedisStore(t, redistest.Start(t), cfg) }},
 }
 
-func newTestRedisStore(t *testing.T, redisURL string, cfg Config) *RedisStore {
+func newTestRedisStore(t *testing.T, redisURL string, cfg Config) *store.Redis {
 	t.Helper()
-	s, err := NewRedisStore(context.Background(), redisURL, cfg.ResultTTL)
+	s, err := store.NewRedis(context.Background(), redisURL, cfg.ResultTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-// startRedis starts Debian's redis-server on a free loopback port with a temporary directory
-// and no persistence, and kills it when the test ends. It returns its URL.
-func startRedis(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed (apt-get install redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	dir := t.TempDir()
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no")
-	cmd.Stdout = &logs
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	// Wait for it to listen: a readiness probe, not a timing assertion.
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			_ = c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("redis-server exited: %v\n%s", err, logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if i > 500 {
-			t.Fatalf("redis-server did not start listening on %s", addr)
-		}
-	}
-	return "redis://" + addr + "/0"
 }
 
 // countingListener counts the connections accepted on a listener.
@@ -315,9 +263,5 @@ func readAll(res *http.Response) ([]byte, error) {
 	defer res.Body.Close()
 	return io.ReadAll(res.Body)
 }
-
-var _ = fmt.Sprintf
-var _ sync.Mutex
-var _ = os.Getenv
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

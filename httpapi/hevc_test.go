@@ -45,7 +45,7 @@ func TestHEVCThroughHTTP(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
 			cfg := testConfig(t)
-			if !cfg.IsolateDecoder {
+			if !cfg.Conversion.Isolate {
 				t.Fatal("CONVERSION_ISOLATE_DECODER is off by default")
 			}
 			ts := startService(t, cfg, sk.make(t, cfg), nil)

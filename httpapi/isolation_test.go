@@ -87,12 +87,12 @@ func TestDecoderCrashCostsOneConversion(t *testing.T) {
 			t.Run(sk.name+"/"+decoder+"/"+c.kind+"@"+strconv.Itoa(c.after), func(t *testing.T) {
 				t.Setenv("AAC_TEST_WORKER_CRASH", c.kind+":/crash/:"+strconv.Itoa(c.after))
 				cfg := testConfig(t, "CONVERSION_JOB_CONCURRENCY=2")
-				if !cfg.IsolateDecoder {
+				if !cfg.Conversion.Isolate {
 					t.Fatal("CONVERSION_ISOLATE_DECODER is off by default")
 				}
-				cfg.DecoderWorker = c.worker
+				cfg.Conversion.Worker = c.worker
 				var want bytes.Buffer
-				if _, err := pipeline.Convert(t.Context(), "../testdata"+goodPath, cfg.PipelineOptions(), &want); err != nil {
+				if _, err := pipeline.Convert(t.Context(), "../testdata"+goodPath, cfg.Conversion, &want); err != nil {
 					t.Fatal(err)
 				}
 				ts := startService(t, cfg, sk.make(t, cfg), nil)

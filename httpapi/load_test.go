@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -29,7 +30,7 @@ func TestBurstAgainstSmallQueue(t *testing.T) {
 	const sources, slots, queue = 100, 2, 8
 	cfg := testConfig(t, "CONVERSION_JOB_CONCURRENCY="+strconv.Itoa(slots), "CONVERSION_QUEUE_SIZE="+strconv.Itoa(queue))
 	conv := newGatedConverter(t, 4)
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	var heapBefore runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&heapBefore)
@@ -160,7 +161,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 				}
 				return pipeline.Stats{OutputBytes: int64(len(big))}, nil
 			}
-			srv, err := New(cfg, Deps{Store: NewMemoryStore(cfg.ResultTTL, 64<<20), Convert: convert})
+			srv, err := New(cfg, Deps{Store: store.NewMemory(cfg.ResultTTL, 64<<20), Convert: convert})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,11 +13,11 @@ import (
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
-// Metrics are the service's Prometheus metrics, on a registry of their own so that tests and
-// several servers in one process do not collide (names: docs/API.md, "Metrics").
-type Metrics struct {
+// serviceMetrics are the service's Prometheus metrics, on a registry of their own so that tests
+// and several servers in one process do not collide (names: docs/API.md, "Metrics").
+type serviceMetrics struct {
 	registry *prometheus.Registry
-	handler  http.Handler
+	handler  http.Handler // the Prometheus text format
 
 	requests        *prometheus.CounterVec   // http_requests_total{handler,code}
 	handlerDuration *prometheus.HistogramVec // http_handler_duration_seconds{handler}
@@ -54,10 +54,10 @@ const summaryMaxAge = 100 * 365 * 24 * time.Hour
 // Labels of the route metrics, as fastify-metrics names them.
 var routeLabels = []string{"method", "route", "status_code"}
 
-// NewMetrics registers the metrics, the Go and process collectors, and cache_entries, which
-// asks store when scraped.
-func NewMetrics(store Store) *Metrics {
-	m := &Metrics{
+// newServiceMetrics registers the metrics, the Go and process collectors, and cache_entries,
+// which asks entries (the store's count of results) when scraped.
+func newServiceMetrics(entries func(context.Context) (int, error)) *serviceMetrics {
+	m := &serviceMetrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total", Help: "HTTP requests answered, by handler and status code.",
@@ -104,12 +104,12 @@ func NewMetrics(store Store) *Metrics {
 			Name: "output_bytes_total", Help: "GIF bytes produced by conversions.",
 		}),
 	}
-	entries := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	cacheEntries := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cache_entries", Help: "Finished results in the cache store.",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		n, err := store.Entries(ctx)
+		n, err := entries(ctx)
 		if err != nil {
 			return -1
 		}
@@ -117,7 +117,7 @@ func NewMetrics(store Store) *Metrics {
 	})
 	m.registry.MustRegister(m.requests, m.handlerDuration, m.routeDuration, m.routeSummary, m.conversions,
 		m.conversionDuration, m.frames, m.queueWait, m.conversionsRunning, m.cacheRequests, m.sourceBytes,
-		m.sourceTruncated, m.outputBytes, entries,
+		m.sourceTruncated, m.outputBytes, cacheEntries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newNodeProcessCollector())
 	// Series that exist from the start, so that rate() works before the first event.
@@ -132,18 +132,13 @@ func NewMetrics(store Store) *Metrics {
 	return m
 }
 
-// Handler serves the metrics in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return m.handler
-}
-
 // unmeasuredMethods are the methods fastify-metrics leaves out of its route metrics by default.
 var unmeasuredMethods = map[string]bool{http.MethodHead: true, http.MethodOptions: true, http.MethodTrace: true, http.MethodConnect: true}
 
 // observeRoute records one answered request in the earlier service's route metrics. route is
 // the route's pattern; "" for a path no route serves, which fastify-metrics does not record
 // (its registeredRoutesOnly default), nor does this.
-func (m *Metrics) observeRoute(method, route string, status int, elapsed time.Duration) {
+func (m *serviceMetrics) observeRoute(method, route string, status int, elapsed time.Duration) {
 	if route == "" || unmeasuredMethods[method] {
 		return
 	}
@@ -153,7 +148,7 @@ func (m *Metrics) observeRoute(method, route string, status int, elapsed time.Du
 }
 
 // observeConversion counts one finished conversion from its Stats.
-func (m *Metrics) observeConversion(stats pipeline.Stats, wall time.Duration, err error) {
+func (m *serviceMetrics) observeConversion(stats pipeline.Stats, wall time.Duration, err error) {
 	m.conversions.WithLabelValues(conversionResult(err)).Inc()
 	m.conversionDuration.Observe(wall.Seconds())
 	m.frames.WithLabelValues("decoded").Add(float64(stats.Decoded))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -165,7 +166,7 @@ func serviceAfterOneConversion(t *testing.T) (*testService, tokenAnswer) {
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 2)
 	conv.open()
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	tok := ts.token(t, "https://origin.test/m.mp4")
 	_, _ = readAll(ts.get(t, "/convert.gif?token="+tok.Token))
 	waitIdle(t, ts)

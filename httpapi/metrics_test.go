@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -140,7 +141,7 @@ func TestMetricsAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig(t, "METRICS_AUTH_USERNAME=prometheus", "METRICS_AUTH_PASSWORD_BCRYPT="+string(hash))
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), newGatedConverter(t, 1).convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), newGatedConverter(t, 1).convert)
 	for _, c := range []struct {
 		user, pass string
 		want       int

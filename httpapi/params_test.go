@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
+	"github.com/musicpresence/animated-album-covers/internal/redistest"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -27,7 +29,7 @@ type recordingConverter struct {
 }
 
 func newRecordingConverter(cfg Config, gated bool) *recordingConverter {
-	c := &recordingConverter{convert: PipelineConverter(cfg, NewSourcePolicy(cfg)), started: make(chan struct{}, 16)}
+	c := &recordingConverter{convert: pipeline.Convert, started: make(chan struct{}, 16)}
 	if gated {
 		c.gate = make(chan struct{})
 	}
@@ -97,7 +99,7 @@ func TestTokenParameters(t *testing.T) {
 	origin, _ := testdataOrigin(t)
 	cfg := testConfig(t) // MAXIMUM_OUTPUT_SIZE 80, MAXIMUM_OUTPUT_FRAMERATE 24
 	conv := newRecordingConverter(cfg, false)
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.run)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.run)
 	source := "url=" + url.QueryEscape(origin.URL+"/media/main-250x142-24fps.mp4") + "&ifm=mp4&ofm=gif"
 
 	cases := []struct {
@@ -161,7 +163,7 @@ func TestTokenParameters(t *testing.T) {
 		t.Errorf("cache hits %v, want at least %d", counterValue(t, n), len(cases)-conversions)
 	}
 	for _, o := range conv.conversions() {
-		if o.Size > cfg.OutputSize || o.FrameRate > cfg.OutputFrameRate {
+		if o.Size > cfg.Conversion.Size || o.FrameRate > cfg.Conversion.FrameRate {
 			t.Errorf("conversion ran with %+v beyond the configured maxima", o)
 		}
 	}
@@ -172,7 +174,7 @@ func TestTokenParameters(t *testing.T) {
 func TestTokenParametersRefused(t *testing.T) {
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 2)
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	source := "url=" + url.QueryEscape("https://origin.test/a.mp4") + "&ifm=mp4&ofm=gif"
 	for _, bad := range []string{
 		"osz=0", "osz=-1", "osz=1.5", "osz=abc", "osz=", "osz=1e2", "osz=0x10", "osz=%2040", "osz=99999999999999999999",
@@ -202,7 +204,7 @@ func TestTokenParametersRefused(t *testing.T) {
 // different options convert on their own.
 func TestTokenParametersAcrossReplicas(t *testing.T) {
 	origin, _ := testdataOrigin(t)
-	redisURL := startRedis(t)
+	redisURL := redistest.Start(t)
 	cfg := testConfig(t)
 	convA, convB := newRecordingConverter(cfg, true), newRecordingConverter(cfg, false)
 	a := startService(t, cfg, newTestRedisStore(t, redisURL, cfg), convA.run)

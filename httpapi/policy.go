@@ -15,29 +15,26 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec"
 )
 
-// maxRedirects bounds the redirects followed for one source request.
-const maxRedirects = 5
-
-// SourcePolicy decides which sources the service may fetch: only the whitelisted hosts (exact,
+// sourcePolicy decides which sources the service may fetch: only the whitelisted hosts (exact,
 // case-insensitive), over http or https, and, unless private sources are allowed, only public
-// addresses. The host check runs on every URL (the first, each redirect, each playlist entry,
-// through CheckURL and the client's CheckRedirect); the address check runs on the address
-// actually dialled, after DNS, so a whitelisted name that resolves (or is rebound) to an
-// internal address does not reach it.
-type SourcePolicy struct {
+// addresses. The host check (checkURL) runs on every URL: fetching asks it for the first, each
+// redirect (within fetch.MaxRedirects) and each playlist entry. The address check runs on the
+// address actually dialled, after DNS, so a whitelisted name that resolves (or is rebound) to
+// an internal address does not reach it.
+type sourcePolicy struct {
 	hosts        []string // lower case
 	allowPrivate bool
 	dialTimeout  time.Duration
 }
 
-// NewSourcePolicy makes the policy of the configuration.
-func NewSourcePolicy(cfg Config) *SourcePolicy {
-	return &SourcePolicy{hosts: cfg.SourceHosts, allowPrivate: cfg.AllowPrivateSources, dialTimeout: cfg.StreamHTTPTimeout}
+// newSourcePolicy makes the policy of the configuration.
+func newSourcePolicy(cfg Config) *sourcePolicy {
+	return &sourcePolicy{hosts: cfg.SourceHosts, allowPrivate: cfg.AllowPrivateSources, dialTimeout: cfg.Conversion.Source.Fetch.Timeout}
 }
 
-// CheckURL refuses a URL whose scheme is not http(s) or whose host is not whitelisted. Its
-// errors wrap codec.ErrForbidden. It has the signature of the codec's CheckURL hook.
-func (p *SourcePolicy) CheckURL(_ context.Context, u *url.URL) error {
+// checkURL refuses a URL whose scheme is not http(s) or whose host is not whitelisted. Its
+// errors wrap codec.ErrForbidden. It has the signature of fetch.Options.CheckURL.
+func (p *sourcePolicy) checkURL(_ context.Context, u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%w: scheme %q (want http or https)", codec.ErrForbidden, u.Scheme)
 	}
@@ -53,10 +50,10 @@ func (p *SourcePolicy) CheckURL(_ context.Context, u *url.URL) error {
 	return nil
 }
 
-// CheckAddress refuses addresses a public service must not reach on a user's behalf: loopback,
+// checkAddress refuses addresses a public service must not reach on a user's behalf: loopback,
 // private (RFC 1918, RFC 4193), link-local, multicast, unspecified, and the IPv4 shared and
 // benchmarking ranges; unless private sources are allowed.
-func (p *SourcePolicy) CheckAddress(addr netip.Addr) error {
+func (p *sourcePolicy) checkAddress(addr netip.Addr) error {
 	if p.allowPrivate {
 		return nil
 	}
@@ -85,17 +82,17 @@ var nonPublicPrefixes = []netip.Prefix{
 }
 
 // control runs after DNS, just before connect(2), on the address actually dialled.
-func (p *SourcePolicy) control(_, address string, _ syscall.RawConn) error {
+func (p *sourcePolicy) control(_, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("%w: dial %q: %w", codec.ErrForbidden, address, err)
 	}
-	return p.CheckAddress(ap.Addr())
+	return p.checkAddress(ap.Addr())
 }
 
-// Transport returns an HTTP transport that dials only addresses the policy allows, and never
+// transport returns an HTTP transport that dials only addresses the policy allows, and never
 // through a proxy from the environment (a proxy would dial for us, unchecked).
-func (p *SourcePolicy) Transport() *http.Transport {
+func (p *sourcePolicy) transport() *http.Transport {
 	dialer := &net.Dialer{Timeout: p.dialTimeout, KeepAlive: 30 * time.Second, Control: p.control}
 	return &http.Transport{
 		Proxy:                  nil,
@@ -110,16 +107,8 @@ func (p *SourcePolicy) Transport() *http.Transport {
 	}
 }
 
-// Client returns the HTTP client for sources: the policy's transport, and every redirect
-// checked against the whitelist before it is followed.
-func (p *SourcePolicy) Client() *http.Client {
-	return &http.Client{
-		Transport: p.Transport(),
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
-				return fmt.Errorf("%w: more than %d redirects", codec.ErrOrigin, maxRedirects)
-			}
-			return p.CheckURL(req.Context(), req.URL)
-		},
-	}
+// client returns the HTTP client for sources: the policy's transport. Redirects are checked by
+// fetching itself, against checkURL.
+func (p *sourcePolicy) client() *http.Client {
+	return &http.Client{Transport: p.transport()}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
@@ -39,7 +40,7 @@ func FuzzTokenQuery(f *testing.F) {
 	failing := func(context.Context, string, pipeline.Options, io.Writer) (pipeline.Stats, error) {
 		return pipeline.Stats{}, errors.New("fuzz: no conversions")
 	}
-	srv, err := New(cfg, Deps{Store: NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), Convert: failing})
+	srv, err := New(cfg, Deps{Store: store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), Convert: failing})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"image/gif"
 	"io"
 	"net/http"
@@ -12,27 +13,30 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
+	"github.com/musicpresence/animated-album-covers/pipeline"
 )
 
 func TestConfigRenditions(t *testing.T) {
 	cfg := testConfig(t)
-	if len(cfg.Renditions) != 1 || cfg.Renditions[0].Host != "resources.tidal.com" {
-		t.Errorf("default rules %+v, want TIDAL's", cfg.Renditions)
+	if len(cfg.Conversion.Source.Renditions) != 1 || cfg.Conversion.Source.Renditions[0].Host != "resources.tidal.com" {
+		t.Errorf("default rules %+v, want TIDAL's", cfg.Conversion.Source.Renditions)
 	}
-	if cfg := testConfig(t, "SOURCE_RENDITIONS=0"); cfg.Renditions != nil {
-		t.Errorf("SOURCE_RENDITIONS=0: rules %+v, want none", cfg.Renditions)
+	if cfg := testConfig(t, "SOURCE_RENDITIONS=0"); cfg.Conversion.Source.Renditions != nil {
+		t.Errorf("SOURCE_RENDITIONS=0: rules %+v, want none", cfg.Conversion.Source.Renditions)
 	}
 	rule := `[{"host": "covers.example:8443", "path": "/v/*/{size}.mp4", "sizes": [160, 320]}]`
 	cfg = testConfig(t, "SOURCE_RENDITION_RULES="+rule)
-	if len(cfg.Renditions) != 2 || cfg.Renditions[0].Host != "covers.example:8443" || cfg.Renditions[1].Host != "resources.tidal.com" {
-		t.Errorf("configured rules %+v, want the configured one, then TIDAL's", cfg.Renditions)
+	if len(cfg.Conversion.Source.Renditions) != 2 || cfg.Conversion.Source.Renditions[0].Host != "covers.example:8443" || cfg.Conversion.Source.Renditions[1].Host != "resources.tidal.com" {
+		t.Errorf("configured rules %+v, want the configured one, then TIDAL's", cfg.Conversion.Source.Renditions)
 	}
 	file := filepath.Join(t.TempDir(), "renditions.json")
 	if err := os.WriteFile(file, []byte(rule), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if cfg := testConfig(t, "SOURCE_RENDITION_RULES="+file); len(cfg.Renditions) != 2 {
-		t.Errorf("rules from %s: %+v, want 2", file, cfg.Renditions)
+	if cfg := testConfig(t, "SOURCE_RENDITION_RULES="+file); len(cfg.Conversion.Source.Renditions) != 2 {
+		t.Errorf("rules from %s: %+v, want 2", file, cfg.Conversion.Source.Renditions)
 	}
 
 	for value, want := range map[string]string{
@@ -87,7 +91,7 @@ func TestServiceReadsCheapestRendition(t *testing.T) {
 	host := strings.TrimPrefix(origin.URL, "http://")
 	cfg := testConfig(t, `SOURCE_RENDITION_RULES=[{"host": "`+host+`", "path": "/videos/*/{size}x{size}.mp4",
 		"sizes": [80, 160, 320, 640, 1280], "originals": ["origin.mp4"]}]`)
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
 
 	asked := origin.URL + "/videos/ab/cd/ef/1280x1280.mp4"
 	tok := ts.token(t, asked)
@@ -123,9 +127,9 @@ func TestServiceReadsCheapestRendition(t *testing.T) {
 	}
 }
 
-// PipelineConverter passes the rules to the codec, and none when they are switched off; its
-// statistics say which URL was read.
-func TestPipelineConverterRenditions(t *testing.T) {
+// The server's conversion options pass the rules to the codec, and none when they are switched
+// off, and fetch through the source policy; the statistics say which URL was read.
+func TestServerConversionRenditions(t *testing.T) {
 	origin, requests := renditionOrigin(t)
 	host := strings.TrimPrefix(origin.URL, "http://")
 	rule := `SOURCE_RENDITION_RULES=[{"host": "` + host + `", "path": "/videos/*/{size}x{size}.mp4", "sizes": [160, 320, 640, 1280], "originals": ["origin.mp4"]}]`
@@ -139,8 +143,16 @@ func TestPipelineConverterRenditions(t *testing.T) {
 		{[]string{rule, "SOURCE_RENDITIONS=0"}, "origin.mp4", []string{"160x160.mp4", "origin.mp4"}},
 	} {
 		cfg := testConfig(t, tt.env...)
-		convert := PipelineConverter(cfg, NewSourcePolicy(cfg))
-		stats, err := convert(t.Context(), asked, cfg.PipelineOptions(), io.Discard)
+		srv, err := New(cfg, Deps{Store: store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+		opts := srv.conversionOptions(Key{URL: asked, OFM: "gif"})
+		if opts.Source.Fetch.Client == nil || opts.Source.Fetch.CheckURL == nil {
+			t.Fatal("the conversion options do not fetch through the source policy")
+		}
+		stats, err := pipeline.Convert(t.Context(), asked, opts, io.Discard)
 		if err != nil {
 			t.Fatalf("%v: %v", tt.env, err)
 		}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 )
 
 func basicCredentials(user, password string) string {
@@ -152,7 +154,7 @@ func TestSSRFMatrix(t *testing.T) {
 			return ts
 		}
 		cfg := testConfig(t, env, allowPrivate)
-		ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
+		ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), nil)
 		cfgs[env+allowPrivate] = ts
 		return ts
 	}
@@ -280,7 +282,7 @@ func TestTokensUnguessable(t *testing.T) {
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 2)
 	conv.open()
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	seen := map[string]bool{}
 	var counts [256]int
 	const n = 100
@@ -318,7 +320,7 @@ func TestResponseHeaders(t *testing.T) {
 		"METRICS_AUTH_PASSWORD_BCRYPT=$2a$04$1ZQH6dEmI5l8kH5Xc2QJ1u8Gmx6c1l2wJhJw3n1m9l9bW0qZ3yq4G")
 	conv := newGatedConverter(t, 2)
 	conv.open()
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	tok := ts.token(t, "https://origin.test/h.mp4")
 	html := url.QueryEscape("<html><script>alert(1)</script>")
 	for _, c := range []struct {
@@ -364,7 +366,7 @@ func TestRequestSizeLimits(t *testing.T) {
 	cfg := testConfig(t)
 	conv := newGatedConverter(t, 2)
 	conv.open()
-	ts := startService(t, cfg, NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
+	ts := startService(t, cfg, store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), conv.convert)
 	long := "https://origin.test/" + strings.Repeat("a", maxSourceURLBytes)
 	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/token?ifm=mp4&ofm=gif&url="+url.QueryEscape(long), nil)
 	req.SetBasicAuth(testUser, testPassword)

@@ -25,9 +25,9 @@ const (
 type Server struct {
 	cfg         Config
 	store       Store
-	jobs        *Jobs
-	metrics     *Metrics
-	policy      *SourcePolicy
+	jobs        *jobRunner
+	metrics     *serviceMetrics
+	policy      *sourcePolicy
 	log         *slog.Logger
 	tokenAuth   *basicAuth
 	metricsAuth *bcryptAuth      // nil: /metrics is open
@@ -40,7 +40,7 @@ type Server struct {
 // Deps are what a Server runs on besides its configuration.
 type Deps struct {
 	Store   Store     // required
-	Convert Converter // nil: PipelineConverter with the server's source policy
+	Convert Converter // nil: pipeline.Convert
 	Logger  *slog.Logger
 }
 
@@ -56,29 +56,35 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg:        cfg,
 		store:      deps.Store,
-		metrics:    NewMetrics(deps.Store),
-		policy:     NewSourcePolicy(cfg),
+		metrics:    newServiceMetrics(deps.Store.Entries),
+		policy:     newSourcePolicy(cfg),
 		log:        log,
 		tokenAuth:  newBasicAuth("token", cfg.TokenUsername, cfg.TokenPassword),
-		options:    cfg.PipelineOptions(),
 		now:        time.Now,
 		writeSlack: writeSlack,
+	}
+	// Every request of a conversion goes through the source policy: its client dials only
+	// allowed addresses; fetching asks its host check before every request (redirects,
+	// playlist entries and renditions included). The cache keys stay the URL the client asked
+	// for, whichever rendition is read.
+	s.options = cfg.Conversion
+	s.options.Source.Fetch.Client = s.policy.client()
+	s.options.Source.Fetch.CheckURL = s.policy.checkURL
+	if err := s.options.Validate(); err != nil {
+		return nil, fmt.Errorf("httpapi: conversion settings: %w", err)
 	}
 	if cfg.MetricsAuth() {
 		s.metricsAuth = newBcryptAuth("metrics", cfg.MetricsUsername, cfg.MetricsBcryptHash)
 	}
 	convert := deps.Convert
 	if convert == nil {
-		convert = PipelineConverter(cfg, s.policy)
+		convert = pipeline.Convert
 	}
-	s.jobs = NewJobs(JobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
+	s.jobs = newJobRunner(jobsConfig{Concurrency: cfg.JobConcurrency, QueueSize: cfg.QueueSize, Timeout: cfg.JobTimeout()},
 		convert, deps.Store, s.metrics, log)
 	s.handler = s.routes()
 	return s, nil
 }
-
-// Policy is the source policy the converter must fetch with (its CheckURL and Client).
-func (s *Server) Policy() *SourcePolicy { return s.policy }
 
 // Handler serves the API.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -115,7 +121,7 @@ func (s *Server) HTTPServer() *http.Server {
 
 // Shutdown stops starting conversions and waits for those under way until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if err := s.jobs.Shutdown(ctx); err != nil {
+	if err := s.jobs.shutdown(ctx); err != nil {
 		return fmt.Errorf("httpapi: %w", err)
 	}
 	return nil

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -60,4 +62,27 @@ func tokenExpiry(now time.Time, ttl, resolution time.Duration) time.Time {
 		r = r.Add(resolution)
 	}
 	return r
+}
+
+// putToken stores key under token until expires, as JSON: the form replicas of every version
+// sharing a Redis read.
+func putToken(ctx context.Context, st Store, token string, key Key, expires time.Time) error {
+	v, err := json.Marshal(key)
+	if err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	return st.PutToken(ctx, token, v, expires)
+}
+
+// lookupToken returns what token stands for; ErrNotFound when it is unknown or expired.
+func lookupToken(ctx context.Context, st Store, token string) (Key, error) {
+	v, err := st.Token(ctx, token)
+	if err != nil {
+		return Key{}, err
+	}
+	var key Key
+	if err := json.Unmarshal(v, &key); err != nil {
+		return Key{}, fmt.Errorf("token: %w", err)
+	}
+	return key, nil
 }

@@ -69,14 +69,8 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 	}
 
 	outW, outH := outputSize(info.Width, info.Height, info.SampleAspect, c.opts.Size)
-	dither := gifenc.DitherBayer
-	if c.opts.Dither != "" {
-		if dither, err = gifenc.ParseDither(c.opts.Dither); err != nil {
-			return fmt.Errorf("%w: %w", ErrOptions, err)
-		}
-	}
 	enc, err := gifenc.NewWriter(&countingWriter{w: w, n: &c.stats.OutputBytes}, gifenc.Options{
-		Width: outW, Height: outH, Colors: c.opts.Colors, Dither: dither,
+		Width: outW, Height: outH, Colors: c.opts.Colors, Dither: c.opts.Dither,
 	})
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)

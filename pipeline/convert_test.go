@@ -18,6 +18,7 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/h264"
 	"github.com/musicpresence/animated-album-covers/codec/h265"
+	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
 func fixture(name string) string { return filepath.Join("..", "testdata", name) }
@@ -111,8 +112,8 @@ func TestConvertHonoursOptions(t *testing.T) {
 		{Options{MaxDuration: time.Second}, 24, 80, 100},
 		{Options{Size: 40, MaxDuration: 1500 * time.Millisecond}, 36, 40, 150},
 		{Options{Size: 320, FrameRate: 30, MaxDuration: time.Second}, 30, 320, 100},
-		{Options{Dither: "floyd-steinberg", Colors: 64, MaxDuration: time.Second}, 24, 80, 100},
-		{Options{Dither: "none", Threads: 2}, 72, 80, 300},
+		{Options{Dither: gifenc.DitherFloydSteinberg, Colors: 64, MaxDuration: time.Second}, 24, 80, 100},
+		{Options{Dither: gifenc.DitherNone, Threads: 2}, 72, 80, 300},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer

@@ -41,7 +41,7 @@ func TestIsolatedMatchesInProcess(t *testing.T) {
 	optionSets := []Options{
 		{},
 		{Threads: 2, FrameRate: 10},
-		{Size: 160, Dither: "floyd-steinberg", MaxDuration: 1500 * time.Millisecond}, // 4:4:4 chroma from 320 px sources
+		{Size: 160, Dither: gifenc.DitherFloydSteinberg, MaxDuration: 1500 * time.Millisecond}, // 4:4:4 chroma from 320 px sources
 	}
 	for _, src := range isolationFixtures(t) {
 		for _, opts := range optionSets {

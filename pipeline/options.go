@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
+	"github.com/musicpresence/animated-album-covers/codec/fetch"
 	"github.com/musicpresence/animated-album-covers/gifenc"
 )
 
@@ -23,7 +24,7 @@ type Options struct {
 	FrameRate   float64       // frames per second at most (default 24)
 	MaxDuration time.Duration // longest part of the source converted (default 30 s)
 	Colors      int           // palette size, 2..256 (default: gifenc's)
-	Dither      string        // "bayer", "floyd-steinberg" or "none" (default: gifenc's)
+	Dither      gifenc.Dither // how colours between palette entries are drawn (default: Bayer)
 	Threads     int           // decoders running at once within this conversion (default 1)
 
 	// Source configures fetching: timeouts, byte limit, the host check, the HTTP client.
@@ -67,10 +68,11 @@ func (o Options) Validate() error {
 	if o.Colors != 0 && (o.Colors < 2 || o.Colors > 256) {
 		errs = append(errs, fmt.Errorf("%w: %d colors, want 2..256", ErrOptions, o.Colors))
 	}
-	if o.Dither != "" {
-		if _, err := gifenc.ParseDither(o.Dither); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrOptions, err))
-		}
+	if err := o.Dither.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrOptions, err))
+	}
+	if err := o.Source.Fetch.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrOptions, err))
 	}
 	if o.Worker.MaxMemory < 0 || o.Worker.MaxCPU < 0 {
 		errs = append(errs, fmt.Errorf("%w: decode worker limits %d bytes, %s CPU, want 0 (default) or more", ErrOptions, o.Worker.MaxMemory, o.Worker.MaxCPU))
@@ -83,10 +85,19 @@ func (o Options) Validate() error {
 
 // Defaults for Options.
 const (
-	DefaultSize        = 80
+	DefaultSize        = codec.DefaultOutputSize // the size the codec chooses HLS variants for
 	DefaultFrameRate   = 24
 	DefaultMaxDuration = 30 * time.Second
 )
+
+// DefaultOptions are the options the zero Options stand for, written out, fetching included:
+// what a caller that shows the defaults or overrides some of them starts from (the command
+// line's flags, the service's configuration).
+func DefaultOptions() Options {
+	o := Options{}.withDefaults()
+	o.Source.Fetch = fetch.DefaultOptions()
+	return o
+}
 
 func (o Options) withDefaults() Options {
 	if o.Size == 0 {
@@ -108,13 +119,20 @@ func (o Options) withDefaults() Options {
 }
 
 // Fingerprint names the output these options make: equal fingerprints, identical bytes for the
-// same source. Threads, Isolate and Worker do not change the output and are left out; whether
-// rendition rules are on does (a smaller rendition makes other bytes), so replicas configured
-// differently never share results.
+// same source. Threads, Isolate, Worker and fetching do not change the output and are left out;
+// whether rendition rules are on does (a smaller rendition makes other bytes), so replicas
+// configured differently never share results.
 func (o Options) Fingerprint() string {
 	o = o.withDefaults()
+	// The default dither is written as nothing, as when Dither was a name that the service
+	// left empty: the service's fingerprints stay those of earlier versions, so that its cached
+	// results survive an upgrade and replicas of both versions share conversions meanwhile.
+	dither := ""
+	if o.Dither != gifenc.DitherBayer {
+		dither = o.Dither.String()
+	}
 	s := fmt.Sprintf("v%d size=%d fps=%g max=%s colors=%d dither=%s renditions=%t",
-		algorithmVersion, o.Size, o.FrameRate, o.MaxDuration, o.Colors, o.Dither, len(o.Source.Renditions) > 0)
+		algorithmVersion, o.Size, o.FrameRate, o.MaxDuration, o.Colors, dither, len(o.Source.Renditions) > 0)
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:6])
 }

@@ -32,14 +32,6 @@ func NewResult() *Result {
 	return &Result{grown: make(chan struct{}), closed: make(chan struct{})}
 }
 
-// CompletedResult returns a finished Result holding data, as read back from a cache.
-func CompletedResult(data []byte) *Result {
-	r := NewResult()
-	r.data = data
-	r.finish(nil)
-	return r
-}
-
 // Write appends p for every reader. It fails once the result has ended.
 func (r *Result) Write(p []byte) (int, error) {
 	r.mu.Lock()

@@ -24,14 +24,14 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "INPUT is a file or an http(s) URL of an MP4 or HLS source; OUTPUT a path, or - (the default) for stdout.")
 		fs.PrintDefaults()
 	}
-	opts := pipeline.Options{}
-	fs.IntVar(&opts.Size, "size", pipeline.DefaultSize, "the GIF fits in a `pixels` x pixels square")
-	fs.Float64Var(&opts.FrameRate, "fps", pipeline.DefaultFrameRate, "frames per second at most")
-	fs.DurationVar(&opts.MaxDuration, "max-duration", pipeline.DefaultMaxDuration, "longest part of the source converted")
-	fs.IntVar(&opts.Colors, "colors", 0, "palette size, 2..256 (0: the encoder's default)")
-	fs.StringVar(&opts.Dither, "dither", "bayer", "bayer, floyd-steinberg or none")
-	fs.IntVar(&opts.Threads, "threads", 1, "decoders running at once")
-	fs.BoolVar(&opts.Isolate, "isolate", false, "decode in a child process with memory and CPU limits (as the service does)")
+	opts := pipeline.DefaultOptions()
+	fs.IntVar(&opts.Size, "size", opts.Size, "the GIF fits in a `pixels` x pixels square")
+	fs.Float64Var(&opts.FrameRate, "fps", opts.FrameRate, "frames per second at most")
+	fs.DurationVar(&opts.MaxDuration, "max-duration", opts.MaxDuration, "longest part of the source converted")
+	fs.IntVar(&opts.Colors, "colors", opts.Colors, "palette size, 2..256")
+	fs.TextVar(&opts.Dither, "dither", opts.Dither, "bayer, floyd-steinberg or none")
+	fs.IntVar(&opts.Threads, "threads", opts.Threads, "decoders running at once")
+	fs.BoolVar(&opts.Isolate, "isolate", opts.Isolate, "decode in a child process with memory and CPU limits (as the service does)")
 	var renditions renditionFlags
 	renditions.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -47,7 +47,7 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	}
 	rules, err := renditions.load()
 	if err != nil {
-		fmt.Fprintf(stderr, "server convert: -rendition-rules: %v\n", err)
+		fmt.Fprintf(stderr, "server convert: %v\n", err)
 		return exitUsage
 	}
 	opts.Source.Renditions = rules

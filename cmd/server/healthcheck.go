@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"time"
-
-	"github.com/musicpresence/animated-album-covers/httpapi"
 )
 
 // healthcheckTimeout bounds the whole check; container runtimes kill it after their own.
@@ -34,7 +32,7 @@ func runHealthcheck(args []string, stdout, stderr io.Writer) int {
 	}
 	target := fs.Arg(0)
 	if target == "" {
-		_ = httpapi.LoadDotEnv(".env")
+		_ = loadDotEnv(".env")
 		target = healthURL(os.Getenv("LISTEN_ADDR"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), healthcheckTimeout)

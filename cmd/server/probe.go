@@ -43,7 +43,7 @@ func runProbe(args []string, stdout, stderr io.Writer) int {
 	}
 	rules, err := renditions.load()
 	if err != nil {
-		fmt.Fprintf(stderr, "server probe: -rendition-rules: %v\n", err)
+		fmt.Fprintf(stderr, "server probe: %v\n", err)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

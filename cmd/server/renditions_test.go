@@ -68,4 +68,22 @@ func TestRenditionFlags(t *testing.T) {
 			t.Errorf("%s with a bad rule: exit %d, %s", cmd, code, stderr.String())
 		}
 	}
+
+	// SOURCE_RENDITIONS is the default of -renditions, read as the service reads it: 0 (with
+	// the blanks an env file may leave) switches the rules off; anything but a boolean is a
+	// usage error naming it, for both commands, as it stops the service.
+	t.Setenv("SOURCE_RENDITIONS", " 0 ")
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"probe", asked}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "origin.mp4") {
+		t.Errorf("probe with SOURCE_RENDITIONS=0: exit %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	t.Setenv("SOURCE_RENDITIONS", "maybe")
+	for _, cmd := range []string{"probe", "convert"} {
+		stderr.Reset()
+		code := run([]string{cmd, "-renditions=false", asked}, &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), `SOURCE_RENDITIONS: want 0 or 1, got "maybe"`) {
+			t.Errorf("%s with SOURCE_RENDITIONS=maybe: exit %d, %s", cmd, code, stderr.String())
+		}
+	}
 }

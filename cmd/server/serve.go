@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/musicpresence/animated-album-covers/httpapi"
+	"github.com/musicpresence/animated-album-covers/httpapi/store"
 )
 
 // shutdownTimeout is how long running conversions (and the responses streaming them) get to
@@ -46,7 +47,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := httpapi.LoadDotEnv(*envFile); err != nil {
+	if err := loadDotEnv(*envFile); err != nil {
 		fmt.Fprintf(stderr, "server: %v\n", err)
 		return exitUsage
 	}
@@ -89,13 +90,21 @@ func durationSeconds(_ []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-func openStore(ctx context.Context, cfg httpapi.Config) (httpapi.Store, string, error) {
+// closableStore is a store the service runs on, which serve closes at the end.
+type closableStore interface {
+	httpapi.Store
+	io.Closer
+}
+
+// openStore opens the store of the configuration: Redis when one is configured, else the
+// in-process store. kind names it in the logs.
+func openStore(ctx context.Context, cfg httpapi.Config) (st closableStore, kind string, err error) {
 	if cfg.RedisURL == "" {
-		return httpapi.NewMemoryStore(cfg.ResultTTL, cfg.MemoryStoreBytes), "memory", nil
+		return store.NewMemory(cfg.ResultTTL, cfg.MemoryStoreBytes), "memory", nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, storeConnectTimeout)
 	defer cancel()
-	s, err := httpapi.NewRedisStore(ctx, cfg.RedisURL, cfg.ResultTTL)
+	s, err := store.NewRedis(ctx, cfg.RedisURL, cfg.ResultTTL)
 	if err != nil {
 		return nil, "", err
 	}
@@ -105,12 +114,12 @@ func openStore(ctx context.Context, cfg httpapi.Config) (httpapi.Store, string, 
 // serve runs the service until ctx ends, then stops taking requests and waits for running
 // conversions and their responses, up to shutdownTimeout.
 func serve(ctx context.Context, cfg httpapi.Config, log *slog.Logger) error {
-	store, kind, err := openStore(ctx, cfg)
+	st, kind, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	srv, err := httpapi.New(cfg, httpapi.Deps{Store: store, Logger: log})
+	defer st.Close()
+	srv, err := httpapi.New(cfg, httpapi.Deps{Store: st, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -35,6 +37,23 @@ type Options struct {
 	// CheckURL, when set, is asked before every request: the first URL, every redirect and
 	// every playlist entry. An error refuses the URL: nothing is sent to it.
 	CheckURL func(ctx context.Context, u *url.URL) error
+}
+
+// DefaultOptions are the options the zero Options stand for, written out: what a caller that
+// shows the defaults or overrides some of them (the service's configuration) starts from.
+func DefaultOptions() Options { return Options{}.withDefaults() }
+
+// Validate says what is wrong with o: a negative duration or size (zero stands for the
+// default).
+func (o Options) Validate() error {
+	var errs []error
+	if o.Timeout < 0 || o.IdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("fetch: timeouts %s and %s, want 0 (default) or more", o.Timeout, o.IdleTimeout))
+	}
+	if o.MaxBytes < 0 || o.BufferSize < 0 {
+		errs = append(errs, fmt.Errorf("fetch: %d bytes at most, a buffer of %d, want 0 (default) or more", o.MaxBytes, o.BufferSize))
+	}
+	return errors.Join(errs...)
 }
 
 // withDefaults fills in what the options leave at zero.

@@ -1,4 +1,4 @@
-package httpapi
+package store
 
 import (
 	"container/list"
@@ -10,10 +10,10 @@ import (
 // memoryTokenSweep is how many tokens are added between sweeps of the expired ones.
 const memoryTokenSweep = 1024
 
-// MemoryStore is the in-process Store, used when no Redis is configured: one instance, nothing
-// to install. Results are bounded by their total size (the oldest go first) and expire after
-// the result TTL; tokens expire at their expiry.
-type MemoryStore struct {
+// Memory is the in-process store, used when no Redis is configured: one instance, nothing to
+// install. Results are bounded by their total size (the oldest go first) and expire after the
+// result TTL; tokens expire at their expiry.
+type Memory struct {
 	resultTTL time.Duration
 	maxBytes  int64
 	now       func() time.Time
@@ -27,7 +27,7 @@ type MemoryStore struct {
 }
 
 type memoryToken struct {
-	key     Key
+	value   []byte
 	expires time.Time
 }
 
@@ -37,9 +37,9 @@ type memoryResult struct {
 	expires time.Time
 }
 
-// NewMemoryStore makes an empty store holding results for ttl, at most maxBytes of them.
-func NewMemoryStore(ttl time.Duration, maxBytes int64) *MemoryStore {
-	return &MemoryStore{
+// NewMemory makes an empty store holding results for ttl, at most maxBytes of them.
+func NewMemory(ttl time.Duration, maxBytes int64) *Memory {
+	return &Memory{
 		resultTTL: ttl,
 		maxBytes:  maxBytes,
 		now:       time.Now,
@@ -49,10 +49,11 @@ func NewMemoryStore(ttl time.Duration, maxBytes int64) *MemoryStore {
 	}
 }
 
-func (s *MemoryStore) PutToken(_ context.Context, token string, key Key, expires time.Time) error {
+// PutToken keeps value under token until expires.
+func (s *Memory) PutToken(_ context.Context, token string, value []byte, expires time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[token] = memoryToken{key: key, expires: expires}
+	s.tokens[token] = memoryToken{value: value, expires: expires}
 	s.added++
 	if s.added >= memoryTokenSweep {
 		s.added = 0
@@ -66,21 +67,24 @@ func (s *MemoryStore) PutToken(_ context.Context, token string, key Key, expires
 	return nil
 }
 
-func (s *MemoryStore) Token(_ context.Context, token string) (Key, error) {
+// Token returns the value of token, or ErrNotFound once it has expired.
+func (s *Memory) Token(_ context.Context, token string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.tokens[token]
 	if !ok {
-		return Key{}, ErrNotFound
+		return nil, ErrNotFound
 	}
 	if !s.now().Before(v.expires) {
 		delete(s.tokens, token)
-		return Key{}, ErrNotFound
+		return nil, ErrNotFound
 	}
-	return v.key, nil
+	return v.value, nil
 }
 
-func (s *MemoryStore) PutResult(_ context.Context, id string, data []byte) error {
+// PutResult keeps data under id for the result TTL, pushing out the oldest results beyond the
+// size bound. A result larger than the bound is not kept.
+func (s *Memory) PutResult(_ context.Context, id string, data []byte) error {
 	if int64(len(data)) > s.maxBytes {
 		return nil // it would push out everything else; it is served while it streams only
 	}
@@ -100,13 +104,14 @@ func (s *MemoryStore) PutResult(_ context.Context, id string, data []byte) error
 	return nil
 }
 
-func (s *MemoryStore) remove(e *list.Element) {
+func (s *Memory) remove(e *list.Element) {
 	r := s.order.Remove(e).(*memoryResult)
 	delete(s.results, r.id)
 	s.resBytes -= int64(len(r.data))
 }
 
-func (s *MemoryStore) Result(_ context.Context, id string) ([]byte, error) {
+// Result returns the result of id, or ErrNotFound.
+func (s *Memory) Result(_ context.Context, id string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.results[id]
@@ -121,7 +126,8 @@ func (s *MemoryStore) Result(_ context.Context, id string) ([]byte, error) {
 	return r.data, nil
 }
 
-func (s *MemoryStore) Entries(context.Context) (int, error) {
+// Entries counts the results held.
+func (s *Memory) Entries(context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -131,5 +137,8 @@ func (s *MemoryStore) Entries(context.Context) (int, error) {
 	return len(s.results), nil
 }
 
-func (s *MemoryStore) Ping(context.Context) error { return nil }
-func (s *MemoryStore) Close() error               { return nil }
+// Ping always answers: the store is in the process.
+func (s *Memory) Ping(context.Context) error { return nil }
+
+// Close does nothing: the store's memory goes with it.
+func (s *Memory) Close() error { return nil }
