@@ -40,7 +40,7 @@ func trackStreamInfo(container string, t videoTrack) StreamInfo {
 	if sps, ok := t.streamInfo(); ok {
 		info.Codec, info.Profile, info.Level = sps.codec, sps.profile, sps.level
 		info.Width, info.Height, info.SampleAspect = sps.Width, sps.Height, sps.sampleAspect()
-		info.BitDepth, info.Transfer = sps.BitDepth, sps.Colour.Transfer.String()
+		info.BitDepth, info.Transfer = sps.BitDepth, sps.Color.Transfer.String()
 	}
 	return info
 }

@@ -224,12 +224,12 @@ func TestTiming(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			colour := byte(0)
+			color := byte(0)
 			for i, ts := range tc.times {
 				if tc.same == nil || !tc.same[i] {
-					colour ^= 0xff
+					color ^= 0xff
 				}
-				if err := w.WriteFrame(Frame{Timestamp: ts, RGB: solid(8, 8, colour, colour, colour)}); err != nil {
+				if err := w.WriteFrame(Frame{Timestamp: ts, RGB: solid(8, 8, color, color, color)}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -76,11 +76,11 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 
-	frames := make(chan codec.Frame[*gifenc.YCbCr], encodeQueue)
+	frames := make(chan decodeworker.Frame, encodeQueue)
 	encodeErr := make(chan error, 1)
 	go func() { encodeErr <- c.encode(enc, frames, cancel) }()
 
-	emit := func(f codec.Frame[*gifenc.YCbCr]) error {
+	emit := func(f decodeworker.Frame) error {
 		select {
 		case frames <- f:
 			return nil
@@ -116,7 +116,7 @@ func (c *conversion) run(ctx context.Context, input string, w io.Writer) error {
 
 // encode writes every frame from frames into enc, then its end. On failure it cancels the
 // conversion and drains frames so the decoder is never blocked.
-func (c *conversion) encode(enc *gifenc.Writer, frames <-chan codec.Frame[*gifenc.YCbCr], cancel context.CancelFunc) error {
+func (c *conversion) encode(enc *gifenc.Writer, frames <-chan decodeworker.Frame, cancel context.CancelFunc) error {
 	// EncodeTime is this thread's CPU time: the goroutine keeps its thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 )
 
 // BenchmarkConvert converts the bench harness's 1280x1280 clip when it is there (make bench
@@ -62,7 +63,7 @@ func BenchmarkEncodeRealFootage(b *testing.B) {
 }
 
 // decodeFrames decodes a clip at 24 fps into frames resized to fit size x size, as Convert does.
-func decodeFrames(tb testing.TB, path string, size int) []codec.Frame[*gifenc.YCbCr] {
+func decodeFrames(tb testing.TB, path string, size int) []decodeworker.Frame {
 	tb.Helper()
 	src, err := codec.Open(context.Background(), path, codec.OpenOptions{})
 	if err != nil {
@@ -71,9 +72,9 @@ func decodeFrames(tb testing.TB, path string, size int) []codec.Frame[*gifenc.YC
 	defer src.Close()
 	info := src.Info()
 	w, h := outputSize(info.Width, info.Height, info.SampleAspect, size)
-	var frames []codec.Frame[*gifenc.YCbCr]
+	var frames []decodeworker.Frame
 	_, err = codec.Decode(context.Background(), src, codec.DecodeOptions{FrameRate: DefaultFrameRate}, newFrameConverter(w, h),
-		func(f codec.Frame[*gifenc.YCbCr]) error { frames = append(frames, f); return nil })
+		func(f decodeworker.Frame) error { frames = append(frames, f); return nil })
 	if err != nil {
 		tb.Fatal(err)
 	}

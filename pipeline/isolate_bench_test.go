@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
-	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 )
 
@@ -88,7 +87,7 @@ func BenchmarkWorkerStart(b *testing.B) {
 	start, cpu := time.Now(), cpuTimes(b)
 	for range b.N {
 		_, err := decodeworker.Decode(context.Background(), emptySource{}, codec.DecodeOptions{MaxDuration: DefaultMaxDuration}, 80, 80, WorkerOptions{},
-			func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+			func(decodeworker.Frame) error { return nil })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -152,13 +152,13 @@ func TestIsolatedEarlyAnswerStopsTheSource(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		_, err := decodeworker.Decode(t.Context(), stallingSource{}, codec.DecodeOptions{}, 80, 80,
-			WorkerOptions{}, func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+			WorkerOptions{}, func(decodeworker.Frame) error { return nil })
 		done <- err
 	}()
 	select {
 	case err := <-done:
 		_, want := codec.Decode(t.Context(), stallingSource{}, codec.DecodeOptions{}, newFrameConverter(80, 80),
-			func(codec.Frame[*gifenc.YCbCr]) error { return nil })
+			func(decodeworker.Frame) error { return nil })
 		if !errors.Is(err, codec.ErrUnsupported) || err.Error() != want.Error() {
 			t.Errorf("err = %v, want %v", err, want)
 		}

@@ -126,9 +126,9 @@ func TestFrameScalerDeepMatches8Bit(t *testing.T) {
 	const w, h = 320, 180
 	rng := rand.New(rand.NewPCG(5, 6))
 	p8 := &yuv.Picture{Width: w, Height: h, BitDepth: 8, Y: make([]byte, w*h), Cb: make([]byte, w*h/4), Cr: make([]byte, w*h/4), YStride: w, CStride: w / 2,
-		Colour: yuv.Colour{Matrix: yuv.MatrixBT709}}
+		Color: yuv.Color{Matrix: yuv.MatrixBT709}}
 	p10 := &yuv.Picture{Width: w, Height: h, BitDepth: 10, Y16: make([]uint16, w*h), Cb16: make([]uint16, w*h/4), Cr16: make([]uint16, w*h/4), YStride: w, CStride: w / 2,
-		Colour: yuv.Colour{Matrix: yuv.MatrixBT709}}
+		Color: yuv.Color{Matrix: yuv.MatrixBT709}}
 	for i := range p8.Y {
 		p8.Y[i] = byte(16 + rng.IntN(220))
 		p10.Y16[i] = uint16(p8.Y[i]) * 4

@@ -23,7 +23,7 @@ type frameScaler struct {
 	fullChroma bool
 	y, c       *planeScaler
 	deep       [2]*deepPlane // for y and c, made with the first deep or converted picture
-	colour     *colourConverter
+	color      *colorConverter
 }
 
 func newFrameScaler(srcW, srcH, dstW, dstH int) (*frameScaler, error) {
@@ -54,13 +54,13 @@ func (s *frameScaler) scale(p *yuv.Picture) (*gifenc.YCbCr, error) {
 	if p.BitDepth < 8 || p.BitDepth > 16 {
 		return nil, fmt.Errorf("pipeline: picture of %d bits per sample", p.BitDepth)
 	}
-	if needsColourConversion(p.Colour) {
+	if needsColorConversion(p.Color) {
 		return s.scaleConverted(p), nil
 	}
 	cw, ch := s.c.dstW, s.c.dstH
 	out := s.newOutput(cw, ch)
-	out.FullRange, out.FullChroma = p.Colour.FullRange, s.fullChroma
-	if p.Colour.Matrix == yuv.MatrixBT709 {
+	out.FullRange, out.FullChroma = p.Color.FullRange, s.fullChroma
+	if p.Color.Matrix == yuv.MatrixBT709 {
 		out.Matrix = gifenc.BT709
 	}
 	if !p.HighBitDepth() {
@@ -78,7 +78,7 @@ func (s *frameScaler) scale(p *yuv.Picture) (*gifenc.YCbCr, error) {
 			stride = p.CStride
 		}
 		div := planeSums(d, plane.src, stride)
-		newQuantiser(p.BitDepth, p.Colour.FullRange, i > 0).quantise(plane.dst, d.sums, div)
+		newQuantiser(p.BitDepth, p.Color.FullRange, i > 0).quantise(plane.dst, d.sums, div)
 	}
 	return out, nil
 }
@@ -112,8 +112,8 @@ func (s *frameScaler) newOutput(cw, ch int) *gifenc.YCbCr {
 // every output pixel to full-range BT.709 SDR, 4:4:4 (a pixel's chroma is that of the chroma
 // sample it lies in when the source's chroma is smaller than the output).
 func (s *frameScaler) scaleConverted(p *yuv.Picture) *gifenc.YCbCr {
-	if s.colour == nil || s.colour.colour != p.Colour || s.colour.maxCode != float64(uint64(1)<<p.BitDepth-1) {
-		s.colour = newColourConverter(p.Colour, p.BitDepth)
+	if s.color == nil || s.color.color != p.Color || s.color.maxCode != float64(uint64(1)<<p.BitDepth-1) {
+		s.color = newColorConverter(p.Color, p.BitDepth)
 	}
 	planes := [3][]float64{}
 	for i := range planes {
@@ -142,7 +142,7 @@ func (s *frameScaler) scaleConverted(p *yuv.Picture) *gifenc.YCbCr {
 		for x := range s.dstW {
 			ci := cy*cw + x*cw/s.dstW
 			i := y*s.dstW + x
-			out.Y[i], out.Cb[i], out.Cr[i] = s.colour.convert(planes[0][i], planes[1][ci], planes[2][ci])
+			out.Y[i], out.Cb[i], out.Cr[i] = s.color.convert(planes[0][i], planes[1][ci], planes[2][ci])
 		}
 	}
 	return out

@@ -115,6 +115,8 @@ type ResultReader struct {
 	off int
 }
 
+// Read reads the result's next bytes, waiting while the conversion makes them; after the last
+// it returns io.EOF, or the conversion's error when it failed.
 func (rr *ResultReader) Read(p []byte) (int, error) {
 	for {
 		chunk, grown, done, err := rr.r.snapshot(rr.off)

@@ -28,18 +28,18 @@ const (
 	sdrGamma       = 2.4    // BT.1886
 )
 
-// needsColourConversion reports whether pictures of colour c go through colourConverter rather
+// needsColorConversion reports whether pictures of colour c go through colorConverter rather
 // than straight to the encoder.
-func needsColourConversion(c yuv.Colour) bool {
+func needsColorConversion(c yuv.Color) bool {
 	return c.Transfer != yuv.TransferSDR || c.Primaries == yuv.PrimariesBT2020 || c.Matrix == yuv.MatrixBT2020
 }
 
-// colourConverter turns Y'CbCr of one colour description and bit depth into full-range BT.709
+// colorConverter turns Y'CbCr of one colour description and bit depth into full-range BT.709
 // SDR Y'CbCr, one pixel at a time. The transfer functions are tables (curve) built once per
 // process: the exact functions below cost a dozen math.Pow calls per pixel, a table a few
 // multiplications.
-type colourConverter struct {
-	colour     yuv.Colour
+type colorConverter struct {
+	color      yuv.Color
 	depth      int
 	maxCode    float64 // 2^depth - 1
 	scale      float64 // 2^(depth-8), limited range's step
@@ -54,8 +54,8 @@ type colourConverter struct {
 	toneMap, encode func(float64) float64
 }
 
-func newColourConverter(c yuv.Colour, depth int) *colourConverter {
-	cc := &colourConverter{colour: c, depth: depth, maxCode: float64(uint64(1)<<depth - 1), scale: float64(uint64(1) << (depth - 8))}
+func newColorConverter(c yuv.Color, depth int) *colorConverter {
+	cc := &colorConverter{color: c, depth: depth, maxCode: float64(uint64(1)<<depth - 1), scale: float64(uint64(1) << (depth - 8))}
 	switch c.Matrix {
 	case yuv.MatrixBT709:
 		cc.kr, cc.kb = 0.2126, 0.0722
@@ -79,10 +79,10 @@ func newColourConverter(c yuv.Colour, depth int) *colourConverter {
 
 // convert takes one pixel's Y, Cb and Cr as (possibly fractional) code values of the source's
 // depth and returns full-range BT.709 SDR Y'CbCr.
-func (c *colourConverter) convert(y, cb, cr float64) (uint8, uint8, uint8) {
+func (c *colorConverter) convert(y, cb, cr float64) (uint8, uint8, uint8) {
 	// 1. Normalised Y' in [0, 1] and Cb, Cr in [-0.5, 0.5] (H.273 equations 20 to 25).
 	var ey, epb, epr float64
-	if c.colour.FullRange {
+	if c.color.FullRange {
 		half := (c.maxCode + 1) / 2
 		ey, epb, epr = y/c.maxCode, (cb-half)/c.maxCode, (cr-half)/c.maxCode
 	} else {
@@ -96,7 +96,7 @@ func (c *colourConverter) convert(y, cb, cr float64) (uint8, uint8, uint8) {
 
 	// 2. Linear light: cd/m² for HDR, relative to SDR white for SDR.
 	r, g, b = c.linearMax*c.toLinear(r), c.linearMax*c.toLinear(g), c.linearMax*c.toLinear(b)
-	if c.colour.Transfer == yuv.TransferHLG {
+	if c.color.Transfer == yuv.TransferHLG {
 		// The OOTF works on the scene's BT.2100 luminance (BT.2100 Table 5).
 		ys := 0.2627*r + 0.6780*g + 0.0593*b
 		f := hdrSourcePeak * math.Pow(ys, hlgSystemGamma-1)
@@ -104,14 +104,14 @@ func (c *colourConverter) convert(y, cb, cr float64) (uint8, uint8, uint8) {
 	}
 
 	// 3. BT.2020 to BT.709 primaries (BT.2087 equation 7, linear light).
-	if c.colour.Primaries == yuv.PrimariesBT2020 {
+	if c.color.Primaries == yuv.PrimariesBT2020 {
 		r, g, b = 1.6605*r-0.5876*g-0.0728*b, -0.1246*r+1.1329*g-0.0083*b, -0.0182*r-0.1006*g+1.1187*b
 	}
 	r, g, b = max(r, 0), max(g, 0), max(b, 0)
 
 	// 4. Tone mapping of the brightest component; SDR white is 203 cd/m². From the master's
 	// peak on (which light beyond BT.2020's gamut can pass) the EETF gives SDR white itself.
-	if m := max(r, g, b); c.colour.Transfer != yuv.TransferSDR && m > 0 {
+	if m := max(r, g, b); c.color.Transfer != yuv.TransferSDR && m > 0 {
 		k := 1 / m
 		if m < hdrSourcePeak {
 			k = c.toneMap(math.Sqrt(m / hdrSourcePeak))

@@ -10,6 +10,7 @@ import (
 	"github.com/musicpresence/animated-album-covers/codec"
 	"github.com/musicpresence/animated-album-covers/codec/yuv"
 	"github.com/musicpresence/animated-album-covers/gifenc"
+	"github.com/musicpresence/animated-album-covers/internal/decodeworker"
 	"github.com/musicpresence/animated-album-covers/internal/quality"
 )
 
@@ -42,8 +43,8 @@ func TestEETF(t *testing.T) {
 }
 
 // exactConverter is c with the exact transfer functions instead of their tables.
-func exactConverter(c yuv.Colour, depth int) *colourConverter {
-	cc := newColourConverter(c, depth)
+func exactConverter(c yuv.Color, depth int) *colorConverter {
+	cc := newColorConverter(c, depth)
 	switch c.Transfer {
 	case yuv.TransferPQ:
 		cc.toLinear = pqToRelative
@@ -60,12 +61,12 @@ func exactConverter(c yuv.Colour, depth int) *colourConverter {
 // exactly, over random colours of every kind of source.
 func TestCurvesMatchTheirFunctions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, c := range []yuv.Colour{
+	for _, c := range []yuv.Color{
 		{Matrix: yuv.MatrixBT2020, Transfer: yuv.TransferPQ, Primaries: yuv.PrimariesBT2020},
 		{Matrix: yuv.MatrixBT2020, Transfer: yuv.TransferHLG, Primaries: yuv.PrimariesBT2020},
 		{Matrix: yuv.MatrixBT2020, Primaries: yuv.PrimariesBT2020, FullRange: true},
 	} {
-		table, exact := newColourConverter(c, 10), exactConverter(c, 10)
+		table, exact := newColorConverter(c, 10), exactConverter(c, 10)
 		off := 0
 		const n = 200_000
 		for range n {
@@ -90,8 +91,8 @@ func TestCurvesMatchTheirFunctions(t *testing.T) {
 // Known colours of a 10-bit limited-range BT.2020 PQ picture: black stays black, greys stay
 // grey, a grey below the knee keeps its luminance (50 cd/m² is 50/203 of SDR white), the
 // master's peak white becomes SDR white.
-func TestColourConverterKnownColours(t *testing.T) {
-	pq := newColourConverter(yuv.Colour{Matrix: yuv.MatrixBT2020, Transfer: yuv.TransferPQ, Primaries: yuv.PrimariesBT2020}, 10)
+func TestColorConverterKnownColors(t *testing.T) {
+	pq := newColorConverter(yuv.Color{Matrix: yuv.MatrixBT2020, Transfer: yuv.TransferPQ, Primaries: yuv.PrimariesBT2020}, 10)
 	code := func(l float64) float64 { return 64 + 876*linearToPQ(l) } // a grey of l cd/m², 10-bit limited
 	for _, tc := range []struct {
 		name   string
@@ -111,7 +112,7 @@ func TestColourConverterKnownColours(t *testing.T) {
 	}
 	// BT.2020's pure green is outside BT.709: it clips to BT.709's green, whose Cb and Cr are
 	// both below the centre.
-	sdr := newColourConverter(yuv.Colour{Matrix: yuv.MatrixBT2020, Primaries: yuv.PrimariesBT2020}, 10)
+	sdr := newColorConverter(yuv.Color{Matrix: yuv.MatrixBT2020, Primaries: yuv.PrimariesBT2020}, 10)
 	const kr, kb = 0.2627, 0.0593
 	ey := 1 - kr - kb
 	y, cb, cr := sdr.convert(64+876*ey, 512+896*(0-ey)/(2*(1-kb)), 512+896*(0-ey)/(2*(1-kr)))
@@ -159,7 +160,7 @@ func resizedFrames(t *testing.T, name string, wrap func(*yuv.Picture) *yuv.Pictu
 	out := map[time.Duration][]byte{}
 	_, err = codec.Decode(context.Background(), src, codec.DecodeOptions{},
 		func(p *yuv.Picture) (*gifenc.YCbCr, error) { return resize(wrap(p)) },
-		func(f codec.Frame[*gifenc.YCbCr]) error { out[f.PTS] = rgbOf(f.Value, 80, 80); return nil })
+		func(f decodeworker.Frame) error { out[f.PTS] = rgbOf(f.Value, 80, 80); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestConvertHDRNearSDR(t *testing.T) {
 		converted := psnrAgainst(t, resizedFrames(t, name, same), sdr)
 		asIs := psnrAgainst(t, resizedFrames(t, name, func(p *yuv.Picture) *yuv.Picture {
 			q := *p
-			q.Colour = yuv.Colour{Matrix: yuv.MatrixBT709}
+			q.Color = yuv.Color{Matrix: yuv.MatrixBT709}
 			return &q
 		}), sdr)
 		t.Logf("%s: %.1f dB against the SDR coding of its source (%.1f dB unconverted)", name, converted, asIs)

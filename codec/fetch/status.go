@@ -7,4 +7,5 @@ type StatusError struct {
 	Status string // as the response says it, e.g. "403 Forbidden"
 }
 
+// Error says the status the origin answered.
 func (e *StatusError) Error() string { return "status " + e.Status }

@@ -78,6 +78,7 @@ func (s *Stream) URL() *url.URL {
 // Offset is where the next Read reads.
 func (s *Stream) Offset() int64 { return s.pos }
 
+// Read reads the resource's next bytes (io.Reader), moving Offset on.
 func (s *Stream) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	s.pos += int64(n)

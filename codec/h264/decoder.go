@@ -228,7 +228,7 @@ func (d *Decoder) emitReady(emit func(*yuv.Picture) error) error {
 	*p = yuv.Picture{Width: w, Height: h, BitDepth: 8, YStride: ys, CStride: cs, PTS: time.Duration(int64(C.ohdec_out_ts(d.c)))}
 	left, top := 0, 0
 	if d.hasSPS {
-		p.Colour = d.sps.Colour
+		p.Color = d.sps.Color
 		// OpenH264 applies the SPS cropping itself; if it hands back the whole coded picture
 		// instead, cut it here.
 		if w == d.sps.codedWidth && h == d.sps.codedHeight && (w != d.sps.Width || h != d.sps.Height) {

@@ -40,7 +40,7 @@ type decodedFrame struct {
 	pts           time.Duration
 	md5           string
 	width, height int
-	colour        yuv.Colour
+	color         yuv.Color
 }
 
 // decodeAll decodes every access unit with one decoder and flushes it.
@@ -53,7 +53,7 @@ func decodeAll(t testing.TB, aus []testAU) []decodedFrame {
 	defer d.Close()
 	var out []decodedFrame
 	emit := func(p *yuv.Picture) error {
-		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.Colour})
+		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.Color})
 		return nil
 	}
 	for i, au := range aus {

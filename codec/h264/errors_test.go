@@ -151,20 +151,20 @@ func TestEmitErrorStops(t *testing.T) {
 	}
 }
 
-func TestColour(t *testing.T) {
+func TestColor(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		vui    *mch264.SPS_VUI
 		height int
-		want   yuv.Colour
+		want   yuv.Color
 	}{
-		{"no VUI, 360 lines", nil, 360, yuv.Colour{Matrix: yuv.MatrixBT601}},
-		{"no VUI, 720 lines", nil, 720, yuv.Colour{Matrix: yuv.MatrixBT709}},
-		{"bt709 limited", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 1}, 360, yuv.Colour{Matrix: yuv.MatrixBT709, Specified: true}},
-		{"smpte170m full", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, VideoFullRangeFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 6}, 1280, yuv.Colour{Matrix: yuv.MatrixBT601, FullRange: true, Specified: true}},
-		{"unspecified matrix", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 2}, 1080, yuv.Colour{Matrix: yuv.MatrixBT709}},
+		{"no VUI, 360 lines", nil, 360, yuv.Color{Matrix: yuv.MatrixBT601}},
+		{"no VUI, 720 lines", nil, 720, yuv.Color{Matrix: yuv.MatrixBT709}},
+		{"bt709 limited", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 1}, 360, yuv.Color{Matrix: yuv.MatrixBT709, Specified: true}},
+		{"smpte170m full", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, VideoFullRangeFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 6}, 1280, yuv.Color{Matrix: yuv.MatrixBT601, FullRange: true, Specified: true}},
+		{"unspecified matrix", &mch264.SPS_VUI{VideoSignalTypePresentFlag: true, ColourDescriptionPresentFlag: true, MatrixCoefficients: 2}, 1080, yuv.Color{Matrix: yuv.MatrixBT709}},
 	} {
-		if got := colourOf(tc.vui, tc.height); got != tc.want {
+		if got := colorOf(tc.vui, tc.height); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

@@ -78,7 +78,7 @@ func ParseSPS(nalu []byte) (SPS, error) {
 	if vui := sps.VUI; vui != nil && vui.AspectRatioInfoPresentFlag {
 		s.AspectRatioIdc, s.SarWidth, s.SarHeight = vui.AspectRatioIdc, vui.SarWidth, vui.SarHeight
 	}
-	s.Colour = colourOf(sps.VUI, s.Height)
+	s.Color = colorOf(sps.VUI, s.Height)
 	return s, nil
 }
 
@@ -108,9 +108,9 @@ func profileName(sps mch264.SPS) string {
 	return fmt.Sprintf("profile_idc %d", sps.ProfileIdc)
 }
 
-// colourOf reads video_full_range_flag, the colour description and the chroma location from the
+// colorOf reads video_full_range_flag, the colour description and the chroma location from the
 // VUI (E.1.1, E.2.1).
-func colourOf(vui *mch264.SPS_VUI, height int) yuv.Colour {
+func colorOf(vui *mch264.SPS_VUI, height int) yuv.Color {
 	// 2 is "unspecified" for each of the three (H.273).
 	matrix, transfer, primaries, full := uint8(2), uint8(2), uint8(2), false
 	if vui != nil && vui.VideoSignalTypePresentFlag {

@@ -32,7 +32,7 @@ func fixtureSPS(t *testing.T, file string) []byte {
 func TestParseSPS(t *testing.T) {
 	for _, tt := range []struct {
 		file string
-		want SPS   // compared without Colour and the coded size
+		want SPS   // compared without Color and the coded size
 		err  error // the class, when refused
 		msg  string
 	}{
@@ -56,7 +56,7 @@ func TestParseSPS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.Colour, got.codedWidth, got.codedHeight, got.cropLeft, got.cropTop = yuv.Colour{}, 0, 0, 0, 0
+			got.Color, got.codedWidth, got.codedHeight, got.cropLeft, got.cropTop = yuv.Color{}, 0, 0, 0, 0
 			if got != tt.want {
 				t.Errorf("%+v,\nwant %+v", got, tt.want)
 			}

@@ -395,9 +395,9 @@ func (d *Decoder) emitPicture(emit func(*yuv.Picture) error) error {
 	*p = yuv.Picture{Width: w, Height: h, BitDepth: depth, YStride: int(ys) / size, CStride: int(cbs) / size,
 		PTS: time.Duration(int64(C.dedec_pts(d.c)))}
 	if d.hasSPS {
-		p.Colour = d.sps.Colour
+		p.Color = d.sps.Color
 	} else {
-		p.Colour = yuv.FromVUI(2, 2, 2, false, h)
+		p.Color = yuv.FromVUI(2, 2, 2, false, h)
 	}
 	lumaLen, chromaLen := (h-1)*p.YStride+w, (ch-1)*p.CStride+cw
 	if size == 1 {

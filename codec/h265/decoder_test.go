@@ -46,8 +46,8 @@ func TestDecodeFixtures(t *testing.T) {
 					if g.width != tc.width || g.height != tc.height || g.bitDepth != tc.bitDepth {
 						t.Errorf("picture %d: %dx%d at %d bits, want %dx%d at %d", i, g.width, g.height, g.bitDepth, tc.width, tc.height, tc.bitDepth)
 					}
-					if g.colour.Transfer != tc.transfer {
-						t.Errorf("picture %d: transfer %v, want %v", i, g.colour.Transfer, tc.transfer)
+					if g.color.Transfer != tc.transfer {
+						t.Errorf("picture %d: transfer %v, want %v", i, g.color.Transfer, tc.transfer)
 					}
 					if g.md5 != want[i].MD5 {
 						t.Errorf("picture %d (pts %v) differs from FFmpeg's", i, g.pts)

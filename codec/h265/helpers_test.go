@@ -51,7 +51,7 @@ type decodedFrame struct {
 	md5           string
 	width, height int
 	bitDepth      int
-	colour        yuv.Colour
+	color         yuv.Color
 }
 
 // decodeAll decodes every sample with one decoder of the given threads and flushes it.
@@ -64,7 +64,7 @@ func decodeAll(t testing.TB, samples []codec.Sample, threads int) []decodedFrame
 	defer d.Close()
 	var out []decodedFrame
 	emit := func(p *yuv.Picture) error {
-		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.BitDepth, p.Colour})
+		out = append(out, decodedFrame{p.PTS, framemd5.PictureSum(p), p.Width, p.Height, p.BitDepth, p.Color})
 		return nil
 	}
 	for i, s := range samples {

@@ -67,7 +67,7 @@ func ParseSPS(nalu []byte) (SPS, error) {
 	if vui := sps.VUI; vui != nil && vui.AspectRatioInfoPresentFlag {
 		s.AspectRatioIdc, s.SarWidth, s.SarHeight = vui.AspectRatioIdc, vui.SarWidth, vui.SarHeight
 	}
-	s.Colour = colourOf(sps.VUI, s.Height)
+	s.Color = colorOf(sps.VUI, s.Height)
 	return s, nil
 }
 
@@ -137,9 +137,9 @@ func (s SPS) Codec(entry string) string {
 	return b.String()
 }
 
-// colourOf reads video_full_range_flag, the colour description and the chroma location from the
+// colorOf reads video_full_range_flag, the colour description and the chroma location from the
 // VUI (E.2.1, E.3.1).
-func colourOf(vui *mch265.SPS_VUI, height int) yuv.Colour {
+func colorOf(vui *mch265.SPS_VUI, height int) yuv.Color {
 	// 2 is "unspecified" for each of the three (H.273).
 	matrix, transfer, primaries, full := uint8(2), uint8(2), uint8(2), false
 	if vui != nil && vui.VideoSignalTypePresentFlag {

@@ -38,9 +38,9 @@ func TestParseSPS(t *testing.T) {
 		msg   string
 	}{
 		{file: "hevc/main-192x192-30fps.mp4", want: h265.SPS{Profile: "Main", Level: "2", Format: yuv.Format{Width: 192, Height: 192, BitDepth: 8, FrameRate: 30,
-			AspectRatioIdc: 1, Colour: yuv.Colour{Matrix: yuv.MatrixBT601}}}, codec: "hvc1.1.6.L60.90"},
+			AspectRatioIdc: 1, Color: yuv.Color{Matrix: yuv.MatrixBT601}}}, codec: "hvc1.1.6.L60.90"},
 		{file: "hevc/main10-250x142-24fps.mp4", want: h265.SPS{Profile: "Main 10", Level: "2", Format: yuv.Format{Width: 250, Height: 142, BitDepth: 10, FrameRate: 24,
-			AspectRatioIdc: 1, Colour: yuv.Colour{Matrix: yuv.MatrixBT709, Specified: true}}}, codec: "hvc1.2.4.L60.90"},
+			AspectRatioIdc: 1, Color: yuv.Color{Matrix: yuv.MatrixBT709, Specified: true}}}, codec: "hvc1.2.4.L60.90"},
 		{file: "broken/hevc-too-wide-4112x32.mp4", err: h265.ErrUnsupported, msg: "coded picture of 4112x32 is over the limit of 4096x4096"},
 		{file: "broken/hevc-422-64x64.mp4", err: h265.ErrUnsupported, msg: "chroma_format_idc 2 (only 4:2:0)"},
 	} {

@@ -12,5 +12,5 @@ type Format struct {
 	// SPS gives none.
 	AspectRatioIdc      uint8
 	SarWidth, SarHeight uint16
-	Colour              Colour
+	Color               Color
 }

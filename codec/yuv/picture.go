@@ -20,8 +20,8 @@ type Picture struct {
 	CStride         int // samples from one chroma row to the next (both chroma planes)
 	// PTS is the presentation time handed to the decoder with the access unit this picture
 	// came from.
-	PTS    time.Duration
-	Colour Colour
+	PTS   time.Duration
+	Color Color
 }
 
 // HighBitDepth reports whether the samples are in Y16, Cb16 and Cr16.

@@ -53,6 +53,7 @@ type StatusError struct {
 	RetryAfter time.Duration `json:"-"` // from Retry-After, on 503
 }
 
+// Error says the status and the service's message.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("animated-album-covers: %d %s: %s", e.StatusCode, e.Reason, e.Message)
 }

@@ -69,7 +69,7 @@ func serve(r io.Reader, w io.Writer, newConverter func(outW, outH int) Converter
 
 	out := newMsgWriter(w)
 	convert := withFault(newConverter(h.outW, h.outH), h.info)
-	stats, decErr := codec.Decode(context.Background(), src, h.decode, convert, func(f codec.Frame[*gifenc.YCbCr]) error {
+	stats, decErr := codec.Decode(context.Background(), src, h.decode, convert, func(f Frame) error {
 		if err := out.frame(f, h.outW, h.outH); err != nil {
 			return fmt.Errorf("writing a frame: %w", err)
 		}

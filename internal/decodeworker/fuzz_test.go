@@ -27,7 +27,7 @@ func FuzzWorkerAnswer(f *testing.F) {
 			p := &gifenc.YCbCr{Y: make([]byte, w*h), Cb: make([]byte, cw*ch), Cr: make([]byte, cw*ch),
 				YStride: w, CStride: cw, Matrix: gifenc.BT709, FullChroma: full}
 			for i := range 3 {
-				_ = m.frame(codec.Frame[*gifenc.YCbCr]{Time: time.Duration(i) * time.Second / 24, Duration: time.Second / 24, Value: p}, w, h)
+				_ = m.frame(Frame{Time: time.Duration(i) * time.Second / 24, Duration: time.Second / 24, Value: p}, w, h)
 			}
 			_ = m.done(codec.DecodeStats{Samples: 4, Decoded: 4, Emitted: 3, DecodeTime: time.Millisecond}, nil)
 			f.Add(size[0], size[1], buf.Bytes())
@@ -42,7 +42,7 @@ func FuzzWorkerAnswer(f *testing.F) {
 		w, h := int(w8%16)+1, int(h8%16)+1
 		frames := 0
 		rd := newMsgReader(bytes.NewReader(data), max(frameMessageSize(w, h, true), maxDoneMessage))
-		a := readAnswer(rd, w, h, func(f codec.Frame[*gifenc.YCbCr]) error {
+		a := readAnswer(rd, w, h, func(f Frame) error {
 			frames++
 			p := f.Value
 			cw, ch := chromaSize(w, h, p.FullChroma)

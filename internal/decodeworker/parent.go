@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/musicpresence/animated-album-covers/codec"
-	"github.com/musicpresence/animated-album-covers/gifenc"
 	"github.com/musicpresence/animated-album-covers/internal/errclass"
 )
 
@@ -81,7 +80,7 @@ func (o Options) withDefaults(maxDuration time.Duration) Options {
 // fails, and always waited for. A worker that ends without a proper answer (a signal, a limit,
 // a broken protocol) fails the decode with an error wrapping errclass.ErrDecoderCrashed.
 func Decode(ctx context.Context, src codec.Source, opts codec.DecodeOptions, outW, outH int,
-	wo Options, emit func(codec.Frame[*gifenc.YCbCr]) error) (codec.DecodeStats, error) {
+	wo Options, emit func(Frame) error) (codec.DecodeStats, error) {
 	if os.Getenv(envMarker) != "" {
 		return codec.DecodeStats{}, fmt.Errorf("pipeline: a decode worker may not start another (does this binary's main dispatch %q?)", Command)
 	}
@@ -160,7 +159,7 @@ type answer struct {
 }
 
 // readAnswer reads frames, emitting each, up to the final answer.
-func readAnswer(rd *msgReader, outW, outH int, emit func(codec.Frame[*gifenc.YCbCr]) error) answer {
+func readAnswer(rd *msgReader, outW, outH int, emit func(Frame) error) answer {
 	var a answer
 	for {
 		typ, payload, err := rd.next()

@@ -216,7 +216,7 @@ func (m *msgWriter) end() error {
 	return m.flush()
 }
 
-func (m *msgWriter) frame(f codec.Frame[*gifenc.YCbCr], w, h int) error {
+func (m *msgWriter) frame(f Frame, w, h int) error {
 	p := f.Value
 	cw, ch := chromaSize(w, h, p.FullChroma)
 	m.start(msgFrame, frameMessageSize(w, h, p.FullChroma))
@@ -333,13 +333,13 @@ func parseSample(payload []byte) (codec.Sample, error) {
 
 // parseFrame checks a frame against the output size the parent asked for: the planes must be
 // exactly that size, the times sane, the matrix one the encoder knows.
-func parseFrame(payload []byte, w, h int) (codec.Frame[*gifenc.YCbCr], error) {
+func parseFrame(payload []byte, w, h int) (Frame, error) {
 	var f frameFields
 	planes, err := decodeFields(payload, &f)
 	if err != nil {
-		return codec.Frame[*gifenc.YCbCr]{}, fmt.Errorf("%w: frame of %d bytes", errProtocol, len(payload))
+		return Frame{}, fmt.Errorf("%w: frame of %d bytes", errProtocol, len(payload))
 	}
-	frame := codec.Frame[*gifenc.YCbCr]{Time: f.Time, Duration: f.Duration, PTS: f.PTS}
+	frame := Frame{Time: f.Time, Duration: f.Duration, PTS: f.PTS}
 	if len(payload) != frameMessageSize(w, h, f.FullChroma) {
 		return frame, fmt.Errorf("%w: frame of %d bytes (full chroma %t) for a %dx%d output", errProtocol, len(payload), f.FullChroma, w, h)
 	}
@@ -389,3 +389,7 @@ func parseDone(payload []byte) (doneMessage, error) {
 	}
 	return d, nil
 }
+
+// Frame is what a conversion's decoding stage hands to its encoder: an output frame resized to
+// the GIF's size, with its times. The worker sends these back to the parent.
+type Frame = codec.Frame[*gifenc.YCbCr]

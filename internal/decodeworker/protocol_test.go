@@ -125,7 +125,7 @@ func TestWireCarriesEveryField(t *testing.T) {
 		}
 		return p
 	}
-	sendFrame := func(field string, f codec.Frame[*gifenc.YCbCr]) {
+	sendFrame := func(field string, f Frame) {
 		_, payload := roundTrip(t, func(m *msgWriter) error { return m.frame(f, w, h) })
 		if got, err := parseFrame(payload, w, h); err != nil || !reflect.DeepEqual(got, f) {
 			t.Errorf("Frame.%s: %+v %+v (%v), sent %+v %+v", field, got, got.Value, err, f, f.Value)
@@ -133,7 +133,7 @@ func TestWireCarriesEveryField(t *testing.T) {
 	}
 	eachField(t, codec.Frame[[]byte]{}, func(field string, f codec.Frame[[]byte]) {
 		if field != "Value" {
-			sendFrame(field, codec.Frame[*gifenc.YCbCr]{Time: f.Time, Duration: f.Duration, PTS: f.PTS, Value: picture(false)})
+			sendFrame(field, Frame{Time: f.Time, Duration: f.Duration, PTS: f.PTS, Value: picture(false)})
 		}
 	})
 	implied := map[string]bool{"Y": true, "Cb": true, "Cr": true, "YStride": true, "CStride": true}
@@ -149,7 +149,7 @@ func TestWireCarriesEveryField(t *testing.T) {
 			t.Errorf("YCbCr.%s: a field of kind %s; teach the protocol and this test to carry it", f.Name, f.Type.Kind())
 			continue
 		}
-		sendFrame("Value."+f.Name, codec.Frame[*gifenc.YCbCr]{Value: p})
+		sendFrame("Value."+f.Name, Frame{Value: p})
 	}
 }
 
@@ -193,7 +193,7 @@ func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 	const w, h = 8, 6
 	frame := func(m *msgWriter) {
 		v := &gifenc.YCbCr{Y: make([]byte, w*h), Cb: make([]byte, 4*3), Cr: make([]byte, 4*3), YStride: w, CStride: 4}
-		_ = m.frame(codec.Frame[*gifenc.YCbCr]{Time: 0, Duration: time.Second / 24, Value: v}, w, h)
+		_ = m.frame(Frame{Time: 0, Duration: time.Second / 24, Value: v}, w, h)
 	}
 	raw := func(typ byte, payload []byte) func(*msgWriter) {
 		return func(m *msgWriter) { m.start(typ, len(payload)); m.write(payload); _ = m.flush() }
@@ -238,7 +238,7 @@ func TestWorkerAnswerRejectsMalformed(t *testing.T) {
 		}
 		frames := 0
 		rd := newMsgReader(&buf, max(frameMessageSize(w, h, true), maxDoneMessage))
-		a := readAnswer(rd, w, h, func(codec.Frame[*gifenc.YCbCr]) error { frames++; return nil })
+		a := readAnswer(rd, w, h, func(Frame) error { frames++; return nil })
 		if a.answered && a.broken == nil {
 			a.expectEnd(rd)
 		}

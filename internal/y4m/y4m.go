@@ -18,14 +18,14 @@ import (
 type Frame struct {
 	Width, Height int
 	BitDepth      int
-	Colour        yuv.Colour
+	Color         yuv.Color
 	Data          []byte
 }
 
 // CopyFrame copies a picture, which is valid only while the decoder's emit runs.
 func CopyFrame(p *yuv.Picture) Frame {
 	cw, ch := p.ChromaSize()
-	f := Frame{Width: p.Width, Height: p.Height, BitDepth: p.BitDepth, Colour: p.Colour}
+	f := Frame{Width: p.Width, Height: p.Height, BitDepth: p.BitDepth, Color: p.Color}
 	f.Data = make([]byte, 0, f.frameSize())
 	if !p.HighBitDepth() {
 		for r := range p.Height {
@@ -105,16 +105,16 @@ func (y *Writer) WriteFrame(f Frame) error {
 		switch {
 		case f.BitDepth > 8:
 			siting = fmt.Sprintf(" C420p%d XYSCSS=420P%d", f.BitDepth, f.BitDepth)
-		case f.Colour.ChromaLoc == 0:
+		case f.Color.ChromaLoc == 0:
 			siting = " C420mpeg2 XYSCSS=420MPEG2"
-		case f.Colour.ChromaLoc == 2:
+		case f.Color.ChromaLoc == 2:
 			siting = " C420paldv XYSCSS=420PALDV"
 		}
-		colourRange := ""
-		if f.Colour.FullRange {
-			colourRange = " XCOLORRANGE=FULL"
+		colorRange := ""
+		if f.Color.FullRange {
+			colorRange = " XCOLORRANGE=FULL"
 		}
-		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A%s%s%s\n", f.Width, f.Height, y.rate, y.aspect, siting, colourRange)
+		_, y.err = fmt.Fprintf(y.w, "YUV4MPEG2 W%d H%d F%s Ip A%s%s%s\n", f.Width, f.Height, y.rate, y.aspect, siting, colorRange)
 	} else if f.Width != y.width || f.Height != y.height || f.BitDepth != y.depth {
 		return fmt.Errorf("y4m: frame %d is %dx%d at %d bits, the stream %dx%d at %d", y.frames, f.Width, f.Height, f.BitDepth, y.width, y.height, y.depth)
 	}

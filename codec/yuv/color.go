@@ -1,8 +1,8 @@
 package yuv
 
-// Colour is how the samples map to colour, from the video usability information (H.264 Annex
+// Color is how the samples map to colour, from the video usability information (H.264 Annex
 // E.2.1, H.265 Annex E.3.1; the code points are those of ITU-T H.273).
-type Colour struct {
+type Color struct {
 	Matrix Matrix
 	// FullRange is video_full_range_flag: samples use the whole range (0..255 at 8 bits)
 	// instead of 16..235 for luma and 16..240 for chroma (scaled by 2^(BitDepth-8)).
@@ -36,6 +36,7 @@ const (
 	MatrixBT2020
 )
 
+// String names the matrix as FFmpeg does ("bt709").
 func (m Matrix) String() string {
 	switch m {
 	case MatrixBT709:
@@ -84,11 +85,11 @@ const (
 	PrimariesBT2020
 )
 
-// FromVUI makes a Colour of the VUI's code points (H.273): matrix, transfer and primaries as
+// FromVUI makes a Color of the VUI's code points (H.273): matrix, transfer and primaries as
 // coded (2, "unspecified", when the VUI does not describe them), the full range flag, and the
 // picture height for the matrix a player assumes when the stream names none.
-func FromVUI(matrixCoefficients, transferCharacteristics, colourPrimaries uint8, fullRange bool, height int) Colour {
-	c := Colour{FullRange: fullRange, Specified: true}
+func FromVUI(matrixCoefficients, transferCharacteristics, colorPrimaries uint8, fullRange bool, height int) Color {
+	c := Color{FullRange: fullRange, Specified: true}
 	switch matrixCoefficients {
 	case 1, 7:
 		c.Matrix = MatrixBT709
@@ -108,7 +109,7 @@ func FromVUI(matrixCoefficients, transferCharacteristics, colourPrimaries uint8,
 	case 18:
 		c.Transfer = TransferHLG
 	}
-	if colourPrimaries == 9 {
+	if colorPrimaries == 9 {
 		c.Primaries = PrimariesBT2020
 	}
 	return c

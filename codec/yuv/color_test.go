@@ -1,0 +1,28 @@
+package yuv
+
+import "testing"
+
+func TestFromVUI(t *testing.T) {
+	for _, tc := range []struct {
+		name                        string
+		matrix, transfer, primaries uint8
+		full                        bool
+		height                      int
+		want                        Color
+	}{
+		{"unspecified, 360 lines", 2, 2, 2, false, 360, Color{Matrix: MatrixBT601}},
+		{"unspecified, 720 lines", 2, 2, 2, false, 720, Color{Matrix: MatrixBT709}},
+		{"BT.709", 1, 1, 1, false, 360, Color{Matrix: MatrixBT709, Specified: true}},
+		{"SMPTE 170M, full", 6, 6, 6, true, 1080, Color{Matrix: MatrixBT601, Specified: true, FullRange: true}},
+		{"HDR10", 9, 16, 9, false, 2160, Color{Matrix: MatrixBT2020, Specified: true, Transfer: TransferPQ, Primaries: PrimariesBT2020}},
+		{"HLG", 9, 18, 9, false, 1080, Color{Matrix: MatrixBT2020, Specified: true, Transfer: TransferHLG, Primaries: PrimariesBT2020}},
+		{"BT.2020 SDR, constant luminance", 10, 14, 9, false, 1080, Color{Matrix: MatrixBT2020, Specified: true, Primaries: PrimariesBT2020}},
+	} {
+		if got := FromVUI(tc.matrix, tc.transfer, tc.primaries, tc.full, tc.height); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if TransferPQ.String() != "PQ" || TransferHLG.String() != "HLG" || TransferSDR.String() != "SDR" || MatrixBT2020.String() != "bt2020" {
+		t.Error("names")
+	}
+}
