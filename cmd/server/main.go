@@ -1,6 +1,6 @@
 // Command server is the animated-album-covers service and its tools: it turns animated album
-// covers (MP4 and HLS H.264 videos) into small looping GIFs. See README.md and the subcommands
-// below.
+// covers (MP4, MPEG-TS and HLS videos in H.264 or H.265) into small looping GIFs. See README.md,
+// docs/API.md and the subcommands below.
 package main
 
 import (
