@@ -111,17 +111,17 @@ func profileName(sps mch264.SPS) string {
 // colorOf reads video_full_range_flag, the colour description and the chroma location from the
 // VUI (E.1.1, E.2.1).
 func colorOf(vui *mch264.SPS_VUI, height int) yuv.Color {
-	// 2 is "unspecified" for each of the three (H.273).
-	matrix, transfer, primaries, full := uint8(2), uint8(2), uint8(2), false
-	if vui != nil && vui.VideoSignalTypePresentFlag {
-		full = vui.VideoFullRangeFlag
-		if vui.ColourDescriptionPresentFlag {
-			matrix, transfer, primaries = vui.MatrixCoefficients, vui.TransferCharacteristics, vui.ColourPrimaries
-		}
+	if vui == nil {
+		return yuv.VUI{}.Color(height)
 	}
-	c := yuv.FromVUI(matrix, transfer, primaries, full, height)
-	if vui != nil && vui.ChromaLocInfoPresentFlag && vui.ChromaSampleLocTypeTopField <= 5 {
-		c.ChromaLoc = uint8(vui.ChromaSampleLocTypeTopField)
-	}
-	return c
+	return yuv.VUI{
+		SignalTypePresent:  vui.VideoSignalTypePresentFlag,
+		FullRange:          vui.VideoFullRangeFlag,
+		DescriptionPresent: vui.ColourDescriptionPresentFlag,
+		Primaries:          vui.ColourPrimaries,
+		Transfer:           vui.TransferCharacteristics,
+		Matrix:             vui.MatrixCoefficients,
+		ChromaLocPresent:   vui.ChromaLocInfoPresentFlag,
+		ChromaLocTopField:  vui.ChromaSampleLocTypeTopField,
+	}.Color(height)
 }

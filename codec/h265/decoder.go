@@ -397,7 +397,7 @@ func (d *Decoder) emitPicture(emit func(*yuv.Picture) error) error {
 	if d.hasSPS {
 		p.Color = d.sps.Color
 	} else {
-		p.Color = yuv.FromVUI(2, 2, 2, false, h)
+		p.Color = yuv.VUI{}.Color(h) // nothing described
 	}
 	lumaLen, chromaLen := (h-1)*p.YStride+w, (ch-1)*p.CStride+cw
 	if size == 1 {

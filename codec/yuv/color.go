@@ -85,6 +85,38 @@ const (
 	PrimariesBT2020
 )
 
+// VUI holds the colour fields of a sequence parameter set's video usability information as
+// coded; H.264 (E.1.1) and H.265 (E.2.1) spell them alike.
+type VUI struct {
+	SignalTypePresent  bool   // video_signal_type_present_flag
+	FullRange          bool   // video_full_range_flag
+	DescriptionPresent bool   // colour_description_present_flag
+	Primaries          uint8  // colour_primaries
+	Transfer           uint8  // transfer_characteristics
+	Matrix             uint8  // matrix_coefficients
+	ChromaLocPresent   bool   // chroma_loc_info_present_flag
+	ChromaLocTopField  uint32 // chroma_sample_loc_type_top_field
+}
+
+// Color is the Color the fields describe: what a field left out by its presence flag stands
+// for (limited range, "unspecified" code points, chroma location 0), the matrix a player
+// assumes for a picture height when the stream names none.
+func (v VUI) Color(height int) Color {
+	// 2 is "unspecified" for each of the three (H.273).
+	matrix, transfer, primaries, full := uint8(2), uint8(2), uint8(2), false
+	if v.SignalTypePresent {
+		full = v.FullRange
+		if v.DescriptionPresent {
+			matrix, transfer, primaries = v.Matrix, v.Transfer, v.Primaries
+		}
+	}
+	c := FromVUI(matrix, transfer, primaries, full, height)
+	if v.ChromaLocPresent && v.ChromaLocTopField <= 5 {
+		c.ChromaLoc = uint8(v.ChromaLocTopField)
+	}
+	return c
+}
+
 // FromVUI makes a Color of the VUI's code points (H.273): matrix, transfer and primaries as
 // coded (2, "unspecified", when the VUI does not describe them), the full range flag, and the
 // picture height for the matrix a player assumes when the stream names none.

@@ -26,3 +26,29 @@ func TestFromVUI(t *testing.T) {
 		t.Error("names")
 	}
 }
+
+// TestVUIColor checks what the presence flags hide: a described matrix behind an absent
+// signal type or colour description is ignored, as decoders ignore it.
+func TestVUIColor(t *testing.T) {
+	hdr := VUI{SignalTypePresent: true, DescriptionPresent: true, Primaries: 9, Transfer: 16, Matrix: 9}
+	for _, tc := range []struct {
+		name   string
+		vui    VUI
+		height int
+		want   Color
+	}{
+		{"nothing coded", VUI{}, 360, Color{Matrix: MatrixBT601}},
+		{"nothing coded, 1080 lines", VUI{}, 1080, Color{Matrix: MatrixBT709}},
+		{"HDR10", hdr, 1080, Color{Matrix: MatrixBT2020, Specified: true, Transfer: TransferPQ, Primaries: PrimariesBT2020}},
+		{"description without its flag", VUI{SignalTypePresent: true, FullRange: true, Primaries: 9, Transfer: 16, Matrix: 9}, 360,
+			Color{Matrix: MatrixBT601, FullRange: true}},
+		{"signal type absent", VUI{FullRange: true, DescriptionPresent: true, Matrix: 1}, 360, Color{Matrix: MatrixBT601}},
+		{"chroma location 2", VUI{ChromaLocPresent: true, ChromaLocTopField: 2}, 360, Color{Matrix: MatrixBT601, ChromaLoc: 2}},
+		{"chroma location out of range", VUI{ChromaLocPresent: true, ChromaLocTopField: 6}, 360, Color{Matrix: MatrixBT601}},
+		{"chroma location without its flag", VUI{ChromaLocTopField: 2}, 360, Color{Matrix: MatrixBT601}},
+	} {
+		if got := tc.vui.Color(tc.height); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
