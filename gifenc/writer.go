@@ -196,8 +196,10 @@ func (w *Writer) pixels(f *Frame) []uint32 {
 		w.px = make([]uint32, n)
 	}
 	if f.RGB != nil {
+		rgb := f.RGB[:3*n]
 		for i := range w.px {
-			w.px[i] = pack(f.RGB[3*i], f.RGB[3*i+1], f.RGB[3*i+2])
+			s := rgb[3*i : 3*i+3 : 3*i+3] // one bounds check a pixel, not three
+			w.px[i] = pack(s[0], s[1], s[2])
 		}
 		return w.px
 	}
