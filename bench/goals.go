@@ -21,11 +21,10 @@ const (
 
 // Targets (issue 4, item 5).
 const (
-	targetMP4Ratio       = 0.8
-	targetHLSRatio       = 0.1
-	targetEndToEndRatio  = 0.5
-	targetFirstByteAfter = 100 * time.Millisecond
-	targetPeakRSS        = 64 << 20
+	targetMP4Ratio      = 0.8
+	targetHLSRatio      = 0.1
+	targetEndToEndRatio = 0.5
+	targetPeakRSS       = 64 << 20
 )
 
 // Cases the goals are about, by name (see cases).
@@ -97,14 +96,16 @@ func (rs resultSet) goals() []goal {
 	}
 	for _, caseName := range []string{caseApple, caseTIDALURL, caseHiURL} {
 		for _, th := range []string{threadsOne, threadsAllCore} {
+			// Issue 11 moved this goal from 100 ms to targetRealFirstByte: the first image waits
+			// for the palette window, since Discord shows a GIF only once it is whole.
 			g := goal{Goal: fmt.Sprintf("First GIF byte after the first media segment arrived, %s, ours %s", caseName, th),
-				Target: fmt.Sprintf("≤ %d ms", targetFirstByteAfter.Milliseconds())}
+				Target: fmt.Sprintf("≤ %d ms (issue 11; was 100 ms)", targetRealFirstByte.Milliseconds())}
 			r := rs.find(caseName, toolOurs, th)
 			if !ok(r) || !r.HasFirstSeg {
 				g.Verdict, g.Measured = verdictNone, "—"
 			} else {
 				g.Measured = fmt.Sprintf("%+d ms", r.AfterFirstSeg.Milliseconds())
-				g.Verdict = verdict(r.AfterFirstSeg <= targetFirstByteAfter)
+				g.Verdict = verdict(r.AfterFirstSeg <= targetRealFirstByte)
 			}
 			gs = append(gs, g)
 		}

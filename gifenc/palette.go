@@ -34,6 +34,9 @@ type palette struct {
 	trans byte             // transparent index, == len(rgb)
 	cache [cacheSize]uint8 // reduced colour -> index, cacheUnknown until first use
 	byG   []greenEntry     // the colours sorted by green, for nearest
+	// fromG[v] is the position in byG of the first colour whose green is at
+	// least v (len(byG) when none is): where nearest starts its search.
+	fromG [256]uint16
 }
 
 // greenEntry is a colour's green and its index, sorted by green so that the
@@ -89,11 +92,22 @@ func (p *palette) refine(bins []histBin) {
 	for i := range bins {
 		means[i] = bins[i].mean()
 	}
-	for range lloydRounds {
+	// Each bin's nearest colour of the round before starts the next round's
+	// search: colours move little from round to round, so its distance bounds
+	// the search tightly from the first step.
+	assigned := make([]int32, len(bins))
+	for round := range lloydRounds {
 		p.sortGreen()
 		clear(sums)
 		for i, c := range means {
-			j, _ := p.nearest(c)
+			var j int
+			if round == 0 {
+				j, _ = p.nearest(c)
+			} else {
+				k := int(assigned[i])
+				j, _ = p.nearestFrom(c, k, dist2(c, p.rgb[k]))
+			}
+			assigned[i] = int32(j)
 			sums[j].addBin(&bins[i])
 		}
 		moved := false
@@ -117,6 +131,13 @@ func (p *palette) sortGreen() {
 		p.byG = append(p.byG, greenEntry{int32(c >> 8 & 0xff), int32(i)})
 	}
 	slices.SortFunc(p.byG, func(a, b greenEntry) int { return cmp.Or(cmp.Compare(a.g, b.g), cmp.Compare(a.i, b.i)) })
+	at := 0
+	for v := range p.fromG {
+		for at < len(p.byG) && p.byG[at].g < int32(v) {
+			at++
+		}
+		p.fromG[v] = uint16(at)
+	}
 }
 
 // nearest finds the colour closest to c (squared Euclidean distance in RGB,
@@ -124,32 +145,41 @@ func (p *palette) sortGreen() {
 // outward from c's green in byG and stops on each side once the green
 // difference alone is no closer: a few colours instead of all.
 func (p *palette) nearest(c uint32) (int, int32) {
+	return p.nearestFrom(c, 0, 1<<30)
+}
+
+// nearestFrom is nearest with a candidate known: colour best at squared
+// distance bestD from c (larger than any distance when there is none). The
+// closer the candidate, the sooner the search stops; the answer is the same.
+func (p *palette) nearestFrom(c uint32, best int, bestD int32) (int, int32) {
 	r, g, b := int32(c>>16), int32(c>>8&0xff), int32(c&0xff)
-	byG := p.byG
-	hi, _ := slices.BinarySearchFunc(byG, g, func(e greenEntry, g int32) int { return cmp.Compare(e.g, g) })
+	byG, rgb := p.byG, p.rgb
+	hi := int(p.fromG[g])
 	lo := hi - 1
-	best, bestD := 0, int32(1<<30)
-	try := func(e greenEntry) {
-		q := p.rgb[e.i]
-		dr, dg, db := r-int32(q>>16), g-e.g, b-int32(q&0xff)
-		if d := dr*dr + dg*dg + db*db; d < bestD || d == bestD && int(e.i) < best {
-			best, bestD = int(e.i), d
-		}
-	}
 	for lo >= 0 || hi < len(byG) {
 		if lo >= 0 {
-			if dg := g - byG[lo].g; dg*dg > bestD {
+			e := byG[lo]
+			if dg := g - e.g; dg*dg > bestD {
 				lo = -1
 			} else {
-				try(byG[lo])
+				q := rgb[e.i]
+				dr, db := r-int32(q>>16), b-int32(q&0xff)
+				if d := dr*dr + dg*dg + db*db; d < bestD || d == bestD && int(e.i) < best {
+					best, bestD = int(e.i), d
+				}
 				lo--
 			}
 		}
 		if hi < len(byG) {
-			if dg := byG[hi].g - g; dg*dg > bestD {
+			e := byG[hi]
+			if dg := e.g - g; dg*dg > bestD {
 				hi = len(byG)
 			} else {
-				try(byG[hi])
+				q := rgb[e.i]
+				dr, db := r-int32(q>>16), b-int32(q&0xff)
+				if d := dr*dr + dg*dg + db*db; d < bestD || d == bestD && int(e.i) < best {
+					best, bestD = int(e.i), d
+				}
 				hi++
 			}
 		}
