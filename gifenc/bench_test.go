@@ -77,6 +77,6 @@ func BenchmarkYCbCr(b *testing.B) {
 	p := &YCbCr{Y: make([]byte, 80*80), Cb: make([]byte, 40*40), Cr: make([]byte, 40*40), YStride: 80, CStride: 40, Matrix: BT709}
 	dst := make([]uint32, 80*80)
 	for b.Loop() {
-		p.toRGB(dst, 80, 80, newYUVTables(p.Matrix, p.FullRange))
+		p.toRGB(dst, 80, 80, newYUVTables(p.Matrix, p.FullRange), &yuvSamples{})
 	}
 }

@@ -129,7 +129,7 @@ func TestYCbCrFullChroma(t *testing.T) {
 // rgbOf converts p (w x h) to packed RGB bytes.
 func rgbOf(p *YCbCr, w, h int) []byte {
 	px := make([]uint32, w*h)
-	p.toRGB(px, w, h, newYUVTables(p.Matrix, p.FullRange))
+	p.toRGB(px, w, h, newYUVTables(p.Matrix, p.FullRange), &yuvSamples{})
 	rgb := make([]byte, 0, 3*len(px))
 	for _, c := range px {
 		rgb = append(rgb, byte(c>>16), byte(c>>8), byte(c))

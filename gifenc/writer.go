@@ -57,6 +57,7 @@ type Writer struct {
 	prevPx  []uint32   // the frame mapped before it, with ordered or no dither
 	prevPal *palette   // the palette prevPx was mapped to
 	yuv     *yuvTables // for the matrix and range of the last YCbCr frame
+	lastYUV yuvSamples // the samples px was converted from, when it was
 	sub     []byte     // indices of the changed rectangle
 	codes   []byte     // LZW code stream of the changed rectangle
 	last    time.Duration
@@ -196,6 +197,7 @@ func (w *Writer) pixels(f *Frame) []uint32 {
 		w.px = make([]uint32, n)
 	}
 	if f.RGB != nil {
+		w.lastYUV.valid = false
 		rgb := f.RGB[:3*n]
 		for i := range w.px {
 			s := rgb[3*i : 3*i+3 : 3*i+3] // one bounds check a pixel, not three
@@ -205,8 +207,9 @@ func (w *Writer) pixels(f *Frame) []uint32 {
 	}
 	if t := w.yuv; t == nil || t.matrix != f.YCbCr.Matrix || t.full != f.YCbCr.FullRange {
 		w.yuv = newYUVTables(f.YCbCr.Matrix, f.YCbCr.FullRange)
+		w.lastYUV.valid = false
 	}
-	f.YCbCr.toRGB(w.px, w.opts.Width, w.opts.Height, w.yuv)
+	f.YCbCr.toRGB(w.px, w.opts.Width, w.opts.Height, w.yuv, &w.lastYUV)
 	return w.px
 }
 
