@@ -3,6 +3,8 @@ package gifenc
 import (
 	"bytes"
 	"image/color"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -135,4 +137,40 @@ func rgbOf(p *YCbCr, w, h int) []byte {
 		rgb = append(rgb, byte(c>>16), byte(c>>8), byte(c))
 	}
 	return rgb
+}
+
+// A 4:4:4 picture converted after another keeps the RGB of the runs of 8
+// pixels whose samples did not change, and must give what converting it alone
+// gives: rows of whole runs and rows with a shorter run at the end, changes in
+// one sample of a run, in every plane, at either end of a row, or nowhere.
+func TestToRGBKeepsUnchangedRuns(t *testing.T) {
+	for _, w := range []int{80, 45, 7, 16} {
+		const h = 6
+		tab := newYUVTables(BT709, false)
+		rnd := rand.New(rand.NewPCG(uint64(w), 1))
+		pic := &YCbCr{Y: make([]byte, w*h), Cb: make([]byte, w*h), Cr: make([]byte, w*h), YStride: w, CStride: w, Matrix: BT709, FullChroma: true}
+		for i := range pic.Y {
+			pic.Y[i], pic.Cb[i], pic.Cr[i] = byte(rnd.IntN(256)), byte(rnd.IntN(256)), byte(rnd.IntN(256))
+		}
+		var last yuvSamples
+		dst := make([]uint32, w*h)
+		for frame := range 40 {
+			planes := [][]byte{pic.Y, pic.Cb, pic.Cr}
+			for range rnd.IntN(w * h / 4) {
+				plane := planes[rnd.IntN(3)]
+				plane[rnd.IntN(len(plane))] = byte(rnd.IntN(256))
+			}
+			if frame%7 == 3 { // the last pixel of every row
+				for y := range h {
+					pic.Cr[y*w+w-1] ^= 0x55
+				}
+			}
+			pic.toRGB(dst, w, h, tab, &last)
+			want := make([]uint32, w*h)
+			pic.toRGB(want, w, h, tab, &yuvSamples{})
+			if !slices.Equal(dst, want) {
+				t.Fatalf("width %d, frame %d: the picture converted after the one before differs from it converted alone", w, frame)
+			}
+		}
+	}
 }
