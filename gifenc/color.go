@@ -144,13 +144,8 @@ func (t *yuvTables) row444Changed(out []uint32, ys, cb, cr, ly, lcb, lcr []byte)
 			from = x
 		}
 	}
-	if x < n {
-		copy(ly[x:], ys[x:])
-		copy(lcb[x:], cb[x:])
-		copy(lcr[x:], cr[x:])
-		if from < 0 {
-			from = x
-		}
+	if x < n && from < 0 { // a short run at the end: always converted, its samples never compared
+		from = x
 	}
 	if from >= 0 {
 		t.row444(out[from:], ys[from:], cb[from:], cr[from:])

@@ -141,8 +141,9 @@ func rgbOf(p *YCbCr, w, h int) []byte {
 
 // A 4:4:4 picture converted after another keeps the RGB of the runs of 8
 // pixels whose samples did not change, and must give what converting it alone
-// gives: rows of whole runs and rows with a shorter run at the end, changes in
-// one sample of a run, in every plane, at either end of a row, or nowhere.
+// gives: rows of whole runs and rows with a shorter run at the end; a few
+// samples changed a frame, in every plane, and samples that change back to
+// what they were two frames before.
 func TestToRGBKeepsUnchangedRuns(t *testing.T) {
 	for _, w := range []int{80, 45, 7, 16} {
 		const h = 6
@@ -154,17 +155,16 @@ func TestToRGBKeepsUnchangedRuns(t *testing.T) {
 		}
 		var last yuvSamples
 		dst := make([]uint32, w*h)
-		for frame := range 40 {
+		for frame := range 60 {
 			planes := [][]byte{pic.Y, pic.Cb, pic.Cr}
-			for range rnd.IntN(w * h / 4) {
+			for range rnd.IntN(3) {
 				plane := planes[rnd.IntN(3)]
 				plane[rnd.IntN(len(plane))] = byte(rnd.IntN(256))
 			}
-			if frame%7 == 3 { // the last pixel of every row
-				for y := range h {
-					pic.Cr[y*w+w-1] ^= 0x55
-				}
-			}
+			// Back and forth: the first and the last pixel of a row, one plane each.
+			y := frame % h
+			planes[frame%3][y*w] ^= 0x55
+			planes[(frame+1)%3][y*w+w-1] ^= 0x33
 			pic.toRGB(dst, w, h, tab, &last)
 			want := make([]uint32, w*h)
 			pic.toRGB(want, w, h, tab, &yuvSamples{})
